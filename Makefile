@@ -1,0 +1,92 @@
+# Zapis: build, test and run. `make help` lists the targets.
+#
+# sam build (BuildMethod: makefile, CodeUri: .) runs `make build-<LogicalId>`
+# with ARTIFACTS_DIR set; `make build` does the same for every function into
+# .aws-sam-local/<LogicalId>/ without SAM.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO ?= go
+# staticcheck 2025.1.1; the proxy serves it by module version, not by tag.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.6.1
+LOCAL_ARTIFACTS := .aws-sam-local
+
+# lambda(LogicalId,folder) declares build-<LogicalId> for functions/<folder>
+# and adds it to FUNCTIONS. Lambdas run provided.al2023 on arm64: a static
+# binary named bootstrap, without the RPC shim (lambda.norpc).
+FUNCTIONS :=
+define lambda
+FUNCTIONS += $(1)
+.PHONY: build-$(1)
+build-$(1):
+	@test -n "$$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it; or use make build)" >&2; exit 1; }
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $$(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $$(ARTIFACTS_DIR)/bootstrap ./functions/$(2)
+endef
+
+# One line per function in template.yaml (go test ./infra/template checks it).
+$(eval $(call lambda,ListServicesFunction,list-services))
+$(eval $(call lambda,GetServiceFunction,get-service))
+$(eval $(call lambda,CreateServiceFunction,create-service))
+$(eval $(call lambda,ListInstitutionsFunction,list-institutions))
+$(eval $(call lambda,GetInstitutionFunction,get-institution))
+$(eval $(call lambda,CreateInstitutionFunction,create-institution))
+$(eval $(call lambda,ListSlotsFunction,list-slots))
+$(eval $(call lambda,CreateSlotsFunction,create-slots))
+$(eval $(call lambda,PutScheduleFunction,put-schedule))
+$(eval $(call lambda,GenerateSlotsFunction,generate-slots))
+$(eval $(call lambda,GetProfileFunction,get-profile))
+$(eval $(call lambda,PutProfileFunction,put-profile))
+$(eval $(call lambda,CreateBookingFunction,create-booking))
+$(eval $(call lambda,ListBookingsFunction,list-bookings))
+$(eval $(call lambda,GetBookingFunction,get-booking))
+$(eval $(call lambda,CancelBookingFunction,cancel-booking))
+$(eval $(call lambda,RescheduleBookingFunction,reschedule-booking))
+$(eval $(call lambda,InstitutionBookingsFunction,institution-bookings))
+$(eval $(call lambda,RecordAttendanceFunction,record-attendance))
+
+.PHONY: help run test lint build bench
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@echo "  build-<LogicalId>  one function's bootstrap into \$$ARTIFACTS_DIR (used by sam build):"
+	@for f in $(FUNCTIONS); do echo "    build-$$f"; done
+
+# ADDR (default 127.0.0.1:3000) and AWS_ENDPOINT_URL reach the runner through
+# the environment: `make run ADDR=127.0.0.1:8080` exports it too.
+run: ## start the local stack (API, emulators, workers, schedules) on $ADDR
+	$(GO) run ./infra/local
+
+test: ## go test -race ./..., then cfn-lint on template.yaml when installed
+	$(GO) test -race -count=1 ./...
+	@if command -v cfn-lint >/dev/null 2>&1; then \
+		echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
+	else \
+		echo "cfn-lint not installed: template not linted (pip install cfn-lint)"; \
+	fi
+
+lint: ## go vet, gofmt and staticcheck
+	$(GO) vet ./...
+	@bad="$$(gofmt -l .)"; if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+
+build: ## build every function into .aws-sam-local/<LogicalId>/bootstrap and check they differ
+	@rm -rf $(LOCAL_ARTIFACTS)
+	@set -e; for f in $(FUNCTIONS); do \
+		mkdir -p $(LOCAL_ARTIFACTS)/$$f; \
+		$(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(CURDIR)/$(LOCAL_ARTIFACTS)/$$f; \
+	done
+	@# Two identical binaries mean two functions run the same code.
+	@sums="$$(sha256sum $(LOCAL_ARTIFACTS)/*/bootstrap)"; \
+	dups="$$(echo "$$sums" | awk '{print $$1}' | sort | uniq -d)"; \
+	if [ -n "$$dups" ]; then \
+		echo "identical bootstraps:"; echo "$$sums" | grep -F "$$dups"; exit 1; \
+	fi; \
+	echo "$(words $(FUNCTIONS)) distinct bootstraps in $(LOCAL_ARTIFACTS)/"
+
+bench: ## run each benchmark in ./bench once
+	@if [ -d bench ]; then \
+		$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/...; \
+	else \
+		echo "no ./bench directory yet: nothing to run"; \
+	fi

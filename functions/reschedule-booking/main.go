@@ -1,0 +1,11 @@
+// Command reschedule-booking is the Lambda behind POST /bookings/{id}/reschedule.
+package main
+
+import (
+	"github.com/zapis/zapis/shared/httpapi"
+	"github.com/zapis/zapis/shared/lambdaapi"
+)
+
+func main() {
+	lambdaapi.Start(httpapi.RescheduleBooking(httpapi.MustApp()))
+}

@@ -1,0 +1,158 @@
+package emulators
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrMotoNotInstalled is wrapped by StartMoto's error when moto_server is
+// not on PATH (pip install 'moto[server]').
+var ErrMotoNotInstalled = errors.New("moto_server not on PATH")
+
+// motoStartTimeout bounds how long StartMoto waits for the server to answer
+// when ctx has no earlier deadline; a cold Python start takes a few seconds.
+const motoStartTimeout = 30 * time.Second
+
+// Moto is a moto_server child process on a loopback port. Its state is
+// global to the server: use unique names per test or Reset between suites.
+type Moto struct {
+	cmd    *exec.Cmd
+	url    string
+	exited chan struct{}
+	output *tailBuffer
+
+	closeOnce sync.Once
+}
+
+// StartMoto starts moto_server on a free loopback port and waits until it
+// answers. The server reports account 000000000000, like the edge.
+func StartMoto(ctx context.Context) (*Moto, error) {
+	path, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMotoNotInstalled, err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+
+	out := &tailBuffer{max: 4096}
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+AccountID)
+	cmd.Stdout, cmd.Stderr = out, out
+	if os.Getenv("ZAPIS_EMULATOR_DEBUG") == "1" {
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, os.Stderr), io.MultiWriter(out, os.Stderr)
+	}
+	cmd.WaitDelay = 2 * time.Second // don't hang on output pipes a stray child keeps open
+	setProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("emulators: start moto_server: %w", err)
+	}
+	m := &Moto{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{}), output: out}
+	go func() {
+		_ = cmd.Wait()
+		close(m.exited)
+	}()
+
+	if err := m.waitReady(ctx); err != nil {
+		_ = m.Close()
+		return nil, fmt.Errorf("emulators: moto_server did not start: %w; output: %s", err, out.String())
+	}
+	return m, nil
+}
+
+// URL is the endpoint to give SDK clients.
+func (m *Moto) URL() string { return m.url }
+
+// Reset drops every resource in the server (POST /moto-api/reset).
+func (m *Moto) Reset() error {
+	resp, err := http.Post(m.url+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		return fmt.Errorf("emulators: reset moto: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("emulators: reset moto: %s", resp.Status)
+	}
+	return nil
+}
+
+// Close stops the server and every process it started.
+func (m *Moto) Close() error {
+	m.closeOnce.Do(func() {
+		terminateGroup(m.cmd, false)
+		select {
+		case <-m.exited:
+		case <-time.After(5 * time.Second):
+			terminateGroup(m.cmd, true)
+			<-m.exited
+		}
+	})
+	return nil
+}
+
+func (m *Moto) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, motoStartTimeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, m.url+"/moto-api/", nil)
+		if resp, err := client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-m.exited:
+			return errors.New("process exited")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("emulators: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tailBuffer keeps the last max bytes written, for error messages.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf bytes.Buffer
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf.Write(p)
+	if extra := t.buf.Len() - t.max; extra > 0 {
+		t.buf.Next(extra)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package emulators
+
+import "syscall"
+
+func setParentDeathSignal(*syscall.SysProcAttr) {}

@@ -1,0 +1,164 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/zapis/zapis/infra/template"
+	"github.com/zapis/zapis/shared/httpapi"
+	"github.com/zapis/zapis/shared/lambdaapi"
+)
+
+// eventOrder runs the sample events that depend on each other in a working
+// order: the profile before the booking, the booking before its reads.
+var eventOrder = []string{"put-profile", "get-profile", "create-booking", "list-bookings", "get-booking",
+	"reschedule-booking", "institution-bookings", "cancel-booking", "record-attendance"}
+
+// TestSampleEvents feeds every events/<name>.json, as `sam local invoke -e`
+// would, to its function's handler on the embedded stack, and expects
+// success. Placeholders in the samples (a booking id, slot ids) are replaced
+// by real ones made along the way.
+func TestSampleEvents(t *testing.T) {
+	s := stacks[0]
+	tpl, err := template.Load("../../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]template.Function{}
+	var names []string
+	for _, fn := range tpl.Functions() {
+		if len(fn.Routes) == 0 {
+			continue
+		}
+		name := strings.TrimPrefix(fn.Folder, "functions/")
+		byName[name] = fn
+		names = append(names, name)
+	}
+	ordered := append([]string{}, eventOrder...)
+	for _, n := range names {
+		if !strings.Contains(strings.Join(eventOrder, " "), n) {
+			ordered = append(ordered, n)
+		}
+	}
+
+	slots := seededSlots(t, s, "inst-mfc-msk-tverskoy", "svc-passport", 2)
+	subst := map[string]string{
+		"<slot id from GET /institutions/{id}/slots>": slots[0],
+		"<new slot id>": slots[1],
+	}
+	var bookingID string
+	for _, name := range ordered {
+		fn, ok := byName[name]
+		if !ok {
+			t.Fatalf("event order names %s, which the template does not have", name)
+		}
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("../../../events", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(raw)
+			for k, v := range subst {
+				text = strings.ReplaceAll(text, k, v)
+			}
+			if bookingID != "" {
+				text = strings.ReplaceAll(text, "bk-sample", bookingID)
+			}
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal([]byte(text), &ev); err != nil {
+				t.Fatalf("event is not an HTTP API v2 event: %v", err)
+			}
+			if ev.RouteKey != fn.Routes[0].Method+" "+fn.Routes[0].Path {
+				t.Fatalf("event route %q, function route %s %s", ev.RouteKey, fn.Routes[0].Method, fn.Routes[0].Path)
+			}
+			app := s.rn.App()
+			if name == "record-attendance" {
+				// Attendance is recorded once the visit has started.
+				b, err := app.Store.GetBooking(context.Background(), bookingID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				later := *app
+				later.Now = func() time.Time { return b.Slot.Start.Add(time.Minute) }
+				app = &later
+			}
+			if name == "cancel-booking" {
+				// Cancelled bookings cannot be attended: book again for the
+				// attendance sample.
+				defer func() { bookingID = bookWith(t, s, ev, slots[0]) }()
+			}
+			if name == "institution-bookings" {
+				b, err := app.Store.GetBooking(context.Background(), bookingID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				loc, _ := time.LoadLocation(b.Institution.Timezone)
+				ev.QueryStringParameters["date"] = b.Slot.Start.In(loc).Format(time.DateOnly)
+				ev.RawQueryString = "date=" + ev.QueryStringParameters["date"]
+			}
+			resp, err := lambdaapi.Handler(Handlers[fn.LogicalID](app))(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+			if name == "create-booking" {
+				var b struct {
+					ID string `json:"id"`
+				}
+				if err := json.Unmarshal([]byte(resp.Body), &b); err != nil || b.ID == "" {
+					t.Fatalf("booking response %s", resp.Body)
+				}
+				bookingID = b.ID
+			}
+		})
+	}
+}
+
+// bookWith books slotID for the citizen of ev's claims, through the handler.
+func bookWith(t *testing.T, s stack, ev events.APIGatewayV2HTTPRequest, slotID string) string {
+	t.Helper()
+	ev.RouteKey, ev.RawPath = "POST /bookings", "/bookings"
+	ev.RequestContext.HTTP.Path, ev.RequestContext.HTTP.Method = "/bookings", "POST"
+	ev.PathParameters = nil
+	ev.Body = `{"slotId":"` + slotID + `"}`
+	resp, err := lambdaapi.Handler(httpapi.CreateBooking(s.rn.App()))(context.Background(), ev)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("rebook: %v %d %s", err, resp.StatusCode, resp.Body)
+	}
+	var b struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal([]byte(resp.Body), &b)
+	return b.ID
+}
+
+// seededSlots returns n future slots with free seats, at least two days
+// ahead so that they can still be changed.
+func seededSlots(t *testing.T, s stack, inst, svc string, n int) []string {
+	t.Helper()
+	from := time.Now().Add(72 * time.Hour)
+	list, err := s.rn.App().Store.ListSlots(context.Background(), inst, svc, from, from.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, sl := range list {
+		if sl.Free() > 1 {
+			out = append(out, sl.ID)
+		}
+		if len(out) == n {
+			return out
+		}
+	}
+	t.Fatalf("only %d free slots of %s at %s", len(out), svc, inst)
+	return nil
+}
