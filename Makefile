@@ -58,7 +58,7 @@ run: ## start the local stack (API, emulators, workers, schedules) on $ADDR
 	$(GO) run ./infra/local
 
 test: ## go test -race ./..., then cfn-lint on template.yaml when installed
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	@if command -v cfn-lint >/dev/null 2>&1; then \
 		echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
 	else \

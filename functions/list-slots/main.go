@@ -3,9 +3,6 @@
 package main
 
 import (
-	// provided.al2023 has no zoneinfo; slots are shown in the institution's zone.
-	_ "time/tzdata"
-
 	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/lambdaapi"
 )

@@ -48,7 +48,10 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 
 	out := &tailBuffer{max: 4096}
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+AccountID)
+	if py := motoPython(path); py != "" {
+		cmd = exec.Command(py, "-c", serializedMoto, "127.0.0.1", strconv.Itoa(port))
+	}
+	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+AccountID, "MOTO_PORT="+strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = out, out
 	if os.Getenv("ZAPIS_EMULATOR_DEBUG") == "1" {
 		cmd.Stdout, cmd.Stderr = io.MultiWriter(out, os.Stderr), io.MultiWriter(out, os.Stderr)
@@ -69,6 +72,47 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		return nil, fmt.Errorf("emulators: moto_server did not start: %w; output: %s", err, out.String())
 	}
 	return m, nil
+}
+
+// serializedMoto runs moto's own WSGI app, as moto_server does, but lets one
+// request at a time into it. moto's TransactWriteItems snapshots whole tables
+// and restores them on failure without a lock, so in the threaded server two
+// concurrent transactions can undo each other's writes (and deepcopy crashes
+// with 500s). DynamoDB's transactions are atomic; serialising the requests
+// gives moto that property while connections are still accepted in parallel.
+const serializedMoto = `
+import sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serialized(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
+`
+
+// motoPython finds a Python that can import moto: the interpreter named in
+// moto_server's #! line, or python3 (a pyenv shim resolves to the same
+// installation). "" means none works: moto_server is then run as it is.
+func motoPython(motoServer string) string {
+	var candidates []string
+	if f, err := os.Open(motoServer); err == nil {
+		line := make([]byte, 256)
+		n, _ := f.Read(line)
+		f.Close()
+		first, _, _ := bytes.Cut(line[:n], []byte("\n"))
+		if py, ok := bytes.CutPrefix(first, []byte("#!")); ok && bytes.Contains(py, []byte("python")) {
+			candidates = append(candidates, string(bytes.TrimSpace(py)))
+		}
+	}
+	candidates = append(candidates, "python3")
+	for _, py := range candidates {
+		if exec.Command(py, "-c", "import moto.moto_server.werkzeug_app, werkzeug").Run() == nil {
+			return py
+		}
+	}
+	return ""
 }
 
 // URL is the endpoint to give SDK clients.

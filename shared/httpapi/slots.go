@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -166,7 +167,8 @@ func ListSlots(a *App) http.Handler {
 				"the institution does not offer this service")
 		}
 
-		slots, err := a.Store.ListSlots(r.Context(), in.ID, serviceID, start, end)
+		// Past slots are never shown, so the read starts at now.
+		slots, err := a.Store.ListSlots(r.Context(), in.ID, serviceID, later(start, now), end)
 		if err != nil {
 			return err
 		}
@@ -182,7 +184,11 @@ func ListSlots(a *App) http.Handler {
 			anyFree = anyFree || sl.Free() > 0
 		}
 		out := freeTimes{Days: []dayView{}, Alternatives: []alternative{}}
-		for d := from; d <= to; d = addCivilDays(d, 1) {
+		// DayRange accepted both dates.
+		first, _ := time.Parse(time.DateOnly, from)
+		last, _ := time.Parse(time.DateOnly, to)
+		for dt := first; !dt.After(last); dt = dt.AddDate(0, 0, 1) {
+			d := dt.Format(time.DateOnly)
 			day := dayView{Date: d, Status: dayUnavailable, Slots: byDate[d]}
 			if day.Slots == nil {
 				day.Slots = []slotView{}
@@ -334,8 +340,9 @@ func CreateSlots(a *App) http.Handler {
 		if err != nil {
 			return err
 		}
-		for i, sl := range clashes {
-			ls := localSlot(sl, loc)
+		// Errors in request order, whatever the map's.
+		for _, i := range slices.Sorted(maps.Keys(clashes)) {
+			ls := localSlot(clashes[i], loc)
 			p.Add(fmt.Sprintf("slots[%d].start", i), "overlap",
 				fmt.Sprintf("Слот пересекается с существующим слотом этой услуги %s–%s", ls.Start.Format("02.01.2006 15:04"), ls.End.Format("15:04")))
 		}

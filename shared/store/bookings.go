@@ -195,22 +195,46 @@ func onlyConflicts(codes []string) bool {
 // when claim is set, completes the idempotency record. Either all of it is
 // written or none of it.
 func (s *Store) CreateBooking(ctx context.Context, b domain.Booking, claim *IdempotencyClaim) error {
+	in, err := s.BookingTransaction(b, claim)
+	if err != nil {
+		return err
+	}
+	codes, err := s.transact(ctx, in)
+	if err == nil {
+		return nil
+	}
+	switch {
+	case reasonAt(codes, 0) == "ConditionalCheckFailed":
+		return fmt.Errorf("slot %s: %w", b.Slot.ID, domain.ErrSlotFull)
+	case reasonAt(codes, 2) == "ConditionalCheckFailed":
+		return fmt.Errorf("service %s: %w", b.Service.ID, domain.ErrDuplicateBooking)
+	case reasonAt(codes, 3) == "ConditionalCheckFailed":
+		return errCodeTaken
+	case reasonAt(codes, 5) == "ConditionalCheckFailed":
+		return fmt.Errorf("idempotency record changed: %w", domain.ErrRequestInProgress)
+	}
+	return mapErr("create booking", err)
+}
+
+// BookingTransaction is the TransactWriteItems input CreateBooking sends;
+// benchmarks send it bare to measure what the API adds.
+func (s *Store) BookingTransaction(b domain.Booking, claim *IdempotencyClaim) (*dynamodb.TransactWriteItemsInput, error) {
 	slotKey := key(slotPK(b.Institution.ID, b.Service.ID), slotSK(b.Slot.Start))
 	bookingAV, err := newBookingItem(b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	guard, err := marshal(map[string]any{"PK": guardPK(b.CitizenID, b.Service.ID), "SK": skGuard, "bookingId": b.ID})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	code, err := marshal(map[string]any{"PK": codePK(b.Code), "SK": skCode, "bookingId": b.ID})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hist, err := historyPut(s.table, b.ID, b.History[0])
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
@@ -233,21 +257,7 @@ func (s *Store) CreateBooking(ctx context.Context, b domain.Booking, claim *Idem
 		items = append(items, claim.complete(s.table, b.ID))
 		token = []string{"create", claim.Citizen, claim.Key, claim.lock}
 	}
-	codes, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)})
-	if err == nil {
-		return nil
-	}
-	switch {
-	case reasonAt(codes, 0) == "ConditionalCheckFailed":
-		return fmt.Errorf("slot %s: %w", b.Slot.ID, domain.ErrSlotFull)
-	case reasonAt(codes, 2) == "ConditionalCheckFailed":
-		return fmt.Errorf("service %s: %w", b.Service.ID, domain.ErrDuplicateBooking)
-	case reasonAt(codes, 3) == "ConditionalCheckFailed":
-		return errCodeTaken
-	case reasonAt(codes, 5) == "ConditionalCheckFailed":
-		return fmt.Errorf("idempotency record changed: %w", domain.ErrRequestInProgress)
-	}
-	return mapErr("create booking", err)
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)}, nil
 }
 
 // IsCodeTaken reports whether CreateBooking failed only because the random

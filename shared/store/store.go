@@ -35,6 +35,10 @@ func New(db *dynamodb.Client, table string) *Store {
 	return &Store{db: db, table: table}
 }
 
+// DynamoDB returns the client, for benchmarks that compare the store with
+// bare calls on the same connection pool.
+func (s *Store) DynamoDB() *dynamodb.Client { return s.db }
+
 // Table returns the table name.
 func (s *Store) Table() string { return s.table }
 

@@ -50,6 +50,7 @@ type Runner struct {
 	edge      *emulators.Edge
 	res       *provision.Provisioned
 	app       *httpapi.App
+	endpoint  string
 	routes    []route
 	listener  net.Listener
 	server    *http.Server
@@ -104,6 +105,7 @@ func (rn *Runner) start(ctx context.Context) error {
 		}
 		endpoint = rn.edge.URL()
 	}
+	rn.endpoint = endpoint
 	awsCfg, err := awsconf.Load(ctx, endpoint)
 	if err != nil {
 		return err
@@ -168,6 +170,10 @@ func (rn *Runner) URL() string { return "http://" + rn.listener.Addr().String() 
 
 // App exposes the handlers' dependencies to tests.
 func (rn *Runner) App() *httpapi.App { return rn.app }
+
+// Endpoint is the AWS endpoint the stack uses (the embedded edge or
+// AWS_ENDPOINT_URL).
+func (rn *Runner) Endpoint() string { return rn.endpoint }
 
 // Resources returns the names of the provisioned resources.
 func (rn *Runner) Resources() *provision.Provisioned { return rn.res }

@@ -668,9 +668,6 @@ func TestCreateSlots(t *testing.T) {
 // once: exactly one request writes it, the others are refused whole.
 func TestCreateSlotsConcurrently(t *testing.T) {
 	eachStack(t, func(t *testing.T, s stack) {
-		if s.name == "moto" {
-			t.Skip("moto snapshots whole tables around each transaction and restores them on cancel, so concurrent transactions lose each other's writes; the race runs on the embedded engine")
-		}
 		f := newSlotFixture(t, s, "Europe/Moscow", "svc-therapist")
 		date := f.day(25)
 		body := []map[string]any{
