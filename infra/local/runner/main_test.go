@@ -77,4 +77,3 @@ func eachStack(t *testing.T, f func(t *testing.T, s stack)) {
 		})
 	}
 }
-
