@@ -54,7 +54,7 @@ help: ## list the targets
 
 # ADDR (default 127.0.0.1:3000) and AWS_ENDPOINT_URL reach the runner through
 # the environment: `make run ADDR=127.0.0.1:8080` exports it too.
-run: ## start the local stack (API, emulators, workers, schedules) on $ADDR
+run: ## start the local stack (API on embedded emulators, demo catalog) on $ADDR
 	$(GO) run ./infra/local
 
 test: ## go test -race ./..., then cfn-lint on template.yaml when installed

@@ -30,6 +30,19 @@ func (s slotRequest) validate() error {
 	return nil
 }
 
+// readSlotRequest checks that the caller is a citizen and reads {slotId}.
+func readSlotRequest(r *http.Request) (Principal, slotRequest, error) {
+	var req slotRequest
+	p, err := requireGroup(r, GroupCitizen)
+	if err != nil {
+		return p, req, err
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return p, req, err
+	}
+	return p, req, req.validate()
+}
+
 // idempotencyKey reads the optional Idempotency-Key header.
 func idempotencyKey(r *http.Request) (string, error) {
 	k := r.Header.Get("Idempotency-Key")
@@ -84,15 +97,8 @@ func (a *App) release(ctx context.Context, claim *store.IdempotencyClaim) {
 // CreateBooking serves POST /bookings.
 func CreateBooking(a *App) http.Handler {
 	return a.serve("CreateBooking", func(w http.ResponseWriter, r *http.Request) error {
-		p, err := requireGroup(r, GroupCitizen)
+		p, req, err := readSlotRequest(r)
 		if err != nil {
-			return err
-		}
-		var req slotRequest
-		if err := decodeJSON(r, &req); err != nil {
-			return err
-		}
-		if err := req.validate(); err != nil {
 			return err
 		}
 		ctx := r.Context()
@@ -197,11 +203,8 @@ func GetBooking(a *App) http.Handler {
 		if err != nil {
 			return err
 		}
-		if b.CitizenID == p.Sub {
-			b.CitizenName = "" // the citizen knows their own name
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		return writeJSON(w, http.StatusOK, b)
+		return writeJSON(w, http.StatusOK, viewFor(b, p))
 	})
 }
 
@@ -315,24 +318,23 @@ func (a *App) writeBooking(ctx context.Context, w http.ResponseWriter, p Princip
 	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusOK, viewFor(b, p))
+}
+
+// viewFor drops the citizen's name from what the citizen sees: the name is
+// for the operator's list.
+func viewFor(b domain.Booking, p Principal) domain.Booking {
 	if b.CitizenID == p.Sub {
 		b.CitizenName = ""
 	}
-	return writeJSON(w, http.StatusOK, b)
+	return b
 }
 
 // RescheduleBooking serves POST /bookings/{id}/reschedule.
 func RescheduleBooking(a *App) http.Handler {
 	return a.serve("RescheduleBooking", func(w http.ResponseWriter, r *http.Request) error {
-		p, err := requireGroup(r, GroupCitizen)
+		p, req, err := readSlotRequest(r)
 		if err != nil {
-			return err
-		}
-		var req slotRequest
-		if err := decodeJSON(r, &req); err != nil {
-			return err
-		}
-		if err := req.validate(); err != nil {
 			return err
 		}
 		ctx := r.Context()
