@@ -108,7 +108,7 @@ func CreateBooking(a *App) http.Handler {
 		}
 		if replay != nil {
 			w.Header().Set("Location", "/bookings/"+replay.ID)
-			return writeJSON(w, http.StatusCreated, replay)
+			return writeJSON(w, http.StatusCreated, viewFor(*replay, p))
 		}
 		b, err := a.createBooking(ctx, p, req.SlotID, claim)
 		if err != nil {
@@ -117,7 +117,7 @@ func CreateBooking(a *App) http.Handler {
 		}
 		a.Log.InfoContext(ctx, "booking created", "bookingId", b.ID, "slotId", b.Slot.ID, "serviceId", b.Service.ID)
 		w.Header().Set("Location", "/bookings/"+b.ID)
-		return writeJSON(w, http.StatusCreated, b)
+		return writeJSON(w, http.StatusCreated, viewFor(b, p))
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/zapis/zapis/infra/template"
+	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/lambdaapi"
 )
@@ -48,7 +49,7 @@ func TestSampleEvents(t *testing.T) {
 		}
 	}
 
-	slots := seededSlots(t, s, "inst-mfc-msk-tverskoy", "svc-passport", 2)
+	slots := ownSlots(t, s, "inst-mfc-msk-tverskoy", "svc-passport", 2)
 	subst := map[string]string{
 		"<slot id from GET /institutions/{id}/slots>": slots[0],
 		"<new slot id>": slots[1],
@@ -141,24 +142,19 @@ func bookWith(t *testing.T, s stack, ev events.APIGatewayV2HTTPRequest, slotID s
 	return b.ID
 }
 
-// seededSlots returns n future slots with free seats, at least two days
-// ahead so that they can still be changed.
-func seededSlots(t *testing.T, s stack, inst, svc string, n int) []string {
+// ownSlots creates n slots of svc at inst, a month ahead at a time no other
+// test uses, so that the samples never depend on the seed's calendar.
+func ownSlots(t *testing.T, s stack, inst, svc string, n int) []string {
 	t.Helper()
-	from := time.Now().Add(72 * time.Hour)
-	list, err := s.rn.App().Store.ListSlots(context.Background(), inst, svc, from, from.Add(7*24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	start := time.Now().Add(31 * 24 * time.Hour).Truncate(time.Hour).Add(7 * time.Minute)
 	var out []string
-	for _, sl := range list {
-		if sl.Free() > 1 {
-			out = append(out, sl.ID)
+	for i := range n {
+		at := start.Add(time.Duration(i) * time.Hour)
+		sl := domain.SlotSpec{ServiceID: svc, Start: at, End: at.Add(20 * time.Minute), Capacity: 3}.Slot(inst)
+		if _, err := s.rn.App().Store.CreateSlot(context.Background(), sl); err != nil {
+			t.Fatal(err)
 		}
-		if len(out) == n {
-			return out
-		}
+		out = append(out, sl.ID)
 	}
-	t.Fatalf("only %d free slots of %s at %s", len(out), svc, inst)
-	return nil
+	return out
 }

@@ -32,7 +32,10 @@ func run(m *testing.M) int {
 	if os.Getenv("ZAPIS_TEST_LOGS") != "" {
 		quiet = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	base := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", Seed: true, Log: quiet}
+	// Three days of seed slots: both emulators copy the whole table around
+	// every transaction (minidyn to roll back, moto likewise), so a small
+	// table keeps the race tests quick. `make run` seeds 14 days.
+	base := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", Seed: true, SeedDays: 3, Log: quiet}
 
 	emb, err := Start(ctx, base)
 	if err != nil {
@@ -53,9 +56,6 @@ func run(m *testing.M) int {
 		defer moto.Close()
 		cfg := base
 		cfg.EndpointURL = moto.URL()
-		// moto copies a whole table around every transaction item: keep its
-		// table small (2 days of seed slots) so the races stay quick.
-		cfg.SeedDays = 2
 		rn, err := Start(ctx, cfg)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start runner on moto:", err)
