@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -151,10 +152,14 @@ func hasConflict(codes []string) bool {
 var errCodeTaken = errors.New("booking code taken")
 
 // transactRetries bounds the retries of a transaction that lost a conflict
-// with a concurrent one on the same item (DynamoDB's TransactionConflict).
-const transactRetries = 5
+// with a concurrent one on the same item (DynamoDB's TransactionConflict);
+// the backoff doubles from 10 ms with full jitter, about a second in all.
+const transactRetries = 7
 
-// transact runs a transaction, retrying conflicts with a short backoff.
+// errConflicted marks a transaction that kept losing conflicts.
+var errConflicted = errors.New("transaction kept conflicting")
+
+// transact runs a transaction, retrying conflicts with a jittered backoff.
 func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInput) ([]string, error) {
 	var err error
 	for attempt := range transactRetries {
@@ -163,21 +168,18 @@ func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInp
 			return nil, nil
 		}
 		codes := cancellationCodes(err)
-		if codes == nil || !hasConflict(codes) {
+		// Only conflicts means nobody's condition failed: try again.
+		if codes == nil || !hasConflict(codes) || !onlyConflicts(codes) {
 			return codes, err
 		}
-		// Only conflicts: nobody's condition failed, so try again.
-		if onlyConflicts(codes) {
-			select {
-			case <-ctx.Done():
-				return codes, ctx.Err()
-			case <-time.After(time.Duration(10*(attempt+1)) * time.Millisecond):
-			}
-			continue
+		backoff := time.Duration(mrand.Int64N(int64(10*time.Millisecond) << attempt))
+		select {
+		case <-ctx.Done():
+			return codes, ctx.Err()
+		case <-time.After(backoff):
 		}
-		return codes, err
 	}
-	return nil, fmt.Errorf("transaction kept conflicting: %w: %w", domain.ErrUnavailable, err)
+	return nil, fmt.Errorf("%w: %w: %w", errConflicted, domain.ErrUnavailable, err)
 }
 
 func onlyConflicts(codes []string) bool {
@@ -202,6 +204,14 @@ func (s *Store) CreateBooking(ctx context.Context, b domain.Booking, claim *Idem
 	codes, err := s.transact(ctx, in)
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errConflicted) {
+		// Under heavy contention the losers of a full slot mostly lose
+		// conflicts, not conditions: tell them the truth when it is full.
+		if sl, gerr := s.GetSlot(ctx, b.Slot.ID); gerr == nil && sl.Free() == 0 {
+			return fmt.Errorf("slot %s: %w", b.Slot.ID, domain.ErrSlotFull)
+		}
+		return err
 	}
 	switch {
 	case reasonAt(codes, 0) == "ConditionalCheckFailed":
@@ -255,7 +265,8 @@ func (s *Store) BookingTransaction(b domain.Booking, claim *IdempotencyClaim) (*
 	token := []string{"create", b.CitizenID, b.ID}
 	if claim != nil {
 		items = append(items, claim.complete(s.table, b.ID))
-		token = []string{"create", claim.Citizen, claim.Key, claim.lock}
+		// b.ID too: a retry with a new code is a different transaction.
+		token = []string{"create", claim.Citizen, claim.Key, claim.lock, b.ID}
 	}
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)}, nil
 }
@@ -456,6 +467,12 @@ func (s *Store) RescheduleBooking(ctx context.Context, b domain.Booking, to doma
 	codes, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)})
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errConflicted) {
+		if sl, gerr := s.GetSlot(ctx, to.ID); gerr == nil && sl.Free() == 0 {
+			return fmt.Errorf("slot %s: %w", to.ID, domain.ErrSlotFull)
+		}
+		return err
 	}
 	switch {
 	case reasonAt(codes, 0) == "ConditionalCheckFailed":

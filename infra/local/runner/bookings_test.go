@@ -364,6 +364,11 @@ func TestBookingRules(t *testing.T) {
 					t.Fatalf("slot %s booked %d, want %d", sl, got, want)
 				}
 			}
+			// Cancelling the moved booking frees the seat it holds now.
+			call(t, s, http.MethodPost, "/bookings/"+b.ID+"/cancel", u.tok, nil).ok(t, 200)
+			if booked(t, s, to.ID) != 0 || booked(t, s, from.ID) != 0 || guardExists(t, s, u, d.svcs[1].ID) {
+				t.Fatal("cancel after reschedule released the wrong seat or kept the guard")
+			}
 		})
 	})
 }
@@ -605,6 +610,7 @@ func TestBookingBadInput(t *testing.T) {
 		held := freshSlot(t, s, d, 1, 2, nextStart())
 		target := freshSlot(t, s, d, 1, 2, nextStart())
 		hb := mustBook(t, s, holder, held.ID)
+		past := storeSlot(t, s, d, 0, 2, time.Now().Add(-3*time.Hour).Truncate(time.Minute))
 		date := domain.LocalDate(slot.Start, d.loc)
 		huge := `{"slotId":"` + strings.Repeat("x", 2<<20) + `"}`
 		key := "k-" + uniq("bad")
@@ -624,6 +630,9 @@ func TestBookingBadInput(t *testing.T) {
 			{"two JSON values", "POST", "/bookings", `{"slotId":"` + slot.ID + `"}{"slotId":"` + slot.ID + `"}`, nil, 400, "validation_failed", ""},
 			{"blank slotId", "POST", "/bookings", map[string]any{"slotId": "   "}, nil, 400, "validation_failed", "slotId"},
 			{"2 MiB body", "POST", "/bookings", huge, nil, 413, "payload_too_large", ""},
+			{"unknown slot", "POST", "/bookings", map[string]any{"slotId": domain.NewSlotID(d.inst.ID, d.svcs[0].ID, nextStart())}, nil, 404, "not_found", ""},
+			{"malformed slot id", "POST", "/bookings", map[string]any{"slotId": "../../etc/passwd"}, nil, 404, "not_found", ""},
+			{"past slot", "POST", "/bookings", map[string]any{"slotId": past.ID}, nil, 409, "slot_in_past", ""},
 			{"text/plain", "POST", "/bookings", "slotId=" + slot.ID, []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type", ""},
 			{"Idempotency-Key with spaces", "POST", "/bookings", map[string]any{"slotId": slot.ID}, []string{"Idempotency-Key", "my key 1"}, 400, "validation_failed", "Idempotency-Key"},
 			{"Idempotency-Key of 256 chars", "POST", "/bookings", map[string]any{"slotId": slot.ID}, []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, "validation_failed", "Idempotency-Key"},
@@ -679,7 +688,7 @@ func TestBookingBadInput(t *testing.T) {
 		if after := tableCount(t, s); after != itemsBefore {
 			t.Fatalf("the table went from %d to %d items", itemsBefore, after)
 		}
-		if booked(t, s, slot.ID) != 0 || booked(t, s, held.ID) != 1 || booked(t, s, target.ID) != 0 {
+		if booked(t, s, slot.ID) != 0 || booked(t, s, held.ID) != 1 || booked(t, s, target.ID) != 0 || booked(t, s, past.ID) != 0 {
 			t.Fatal("seats changed")
 		}
 		if len(myBookings(t, s, c, "")) != 0 || guardExists(t, s, c, d.svcs[0].ID) ||
@@ -698,23 +707,27 @@ func TestBookingBadInput(t *testing.T) {
 // endpoint is one operation of issue 3 for the authorization matrix.
 type endpoint struct {
 	name string
-	// do sends the request as tok against a fresh world w and returns the
-	// response.
+	// do sends the request as tok in world w.
 	do func(t *testing.T, s stack, w *authWorld, tok string) response
 	// want maps a caller to the expected status.
 	want map[string]int
+	// mutates says that a success changes A's bookings: such cells run in
+	// a fresh world of their own.
+	mutates bool
 }
 
-// authWorld is what one matrix cell acts on: a fresh owner A with a
-// booking, a citizen B, and the slots to act with.
+// authWorld is what a matrix cell acts on: an owner A with a booking and a
+// booking whose slot has started, a citizen B with a profile and no
+// bookings, and the slots to act with.
 type authWorld struct {
 	d        desk
 	a, b     citizen
 	booking  domain.Booking // A's, on service 0
 	started  domain.Booking // A's, on service 1, slot already started
+	bookSlot domain.Slot    // the slot of booking
 	newSlot  domain.Slot    // service 2, for POST /bookings
 	moveTo   domain.Slot    // service 0, for reschedule
-	schedSvc string         // service 3, for schedule endpoints
+	schedSvc string         // service 3, for the schedule endpoints
 }
 
 const (
@@ -730,10 +743,11 @@ var callers = []string{callerNone, callerA, callerB, callerOwnOp, callerOtherOp,
 
 // TestBookingAuthorization is the authorization matrix of issue 3: every
 // endpoint × {no token, citizen A, citizen B, operator of the booking's
-// institution, operator of another institution, admin}. Each cell runs on
-// a fresh booking, so a success of one cell cannot change another.
+// institution, operator of another institution, admin}. A refused call must
+// change nothing (A's bookings and the seat are checked after each); a
+// successful call that changes A's bookings runs in a fresh world.
 func TestBookingAuthorization(t *testing.T) {
-	cit := func(ok int) map[string]int { // citizen-only, own data
+	cit := func(ok int) map[string]int { // citizen-only, the caller's own data
 		return map[string]int{callerNone: 401, callerA: ok, callerB: ok, callerOwnOp: 403, callerOtherOp: 403, callerAdmin: 403}
 	}
 	ownBooking := func(ok int) map[string]int { // citizen-only, A's booking
@@ -742,42 +756,42 @@ func TestBookingAuthorization(t *testing.T) {
 	staff := func(ok int) map[string]int { // the institution's staff
 		return map[string]int{callerNone: 401, callerA: 403, callerB: 403, callerOwnOp: ok, callerOtherOp: 403, callerAdmin: ok}
 	}
-	post := func(path func(w *authWorld) string, body func(w *authWorld) any) func(*testing.T, stack, *authWorld, string) response {
+	req := func(method string, path func(w *authWorld) string, body func(w *authWorld) any) func(*testing.T, stack, *authWorld, string) response {
 		return func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodPost, path(w), tok, body(w))
+			var b any
+			if body != nil {
+				b = body(w)
+			}
+			return call(t, s, method, path(w), tok, b)
 		}
 	}
+	fixed := func(p string) func(*authWorld) string { return func(*authWorld) string { return p } }
 	endpoints := []endpoint{
-		{"GET /me/profile", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodGet, "/me/profile", tok, nil)
-		}, cit(200)},
-		{"PUT /me/profile", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodPut, "/me/profile", tok, profileBody(7))
-		}, cit(200)},
-		{"POST /bookings", post(func(*authWorld) string { return "/bookings" }, func(w *authWorld) any { return map[string]any{"slotId": w.newSlot.ID} }), cit(201)},
-		{"GET /bookings", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodGet, "/bookings", tok, nil)
-		}, cit(200)},
-		{"GET /bookings/{id}", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodGet, "/bookings/"+w.booking.ID, tok, nil)
-		}, map[string]int{callerNone: 401, callerA: 200, callerB: 404, callerOwnOp: 200, callerOtherOp: 404, callerAdmin: 200}},
-		{"POST /bookings/{id}/cancel", post(func(w *authWorld) string { return "/bookings/" + w.booking.ID + "/cancel" }, func(*authWorld) any { return map[string]any{} }), ownBooking(200)},
-		{"POST /bookings/{id}/reschedule", post(func(w *authWorld) string { return "/bookings/" + w.booking.ID + "/reschedule" }, func(w *authWorld) any { return map[string]any{"slotId": w.moveTo.ID} }), ownBooking(200)},
-		{"GET /institutions/{id}/bookings", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodGet, "/institutions/"+w.d.inst.ID+"/bookings?date="+domain.LocalDate(w.booking.Slot.Start, w.d.loc), tok, nil)
-		}, staff(200)},
-		{"POST /bookings/{id}/attendance", post(func(w *authWorld) string { return "/bookings/" + w.started.ID + "/attendance" }, func(*authWorld) any { return map[string]any{"status": "completed"} }), staff(200)},
-		{"POST /institutions/{id}/slots", post(func(w *authWorld) string { return "/institutions/" + w.d.inst.ID + "/slots" }, func(w *authWorld) any {
+		{"GET /me/profile", req("GET", fixed("/me/profile"), nil), cit(200), false},
+		{"PUT /me/profile", req("PUT", fixed("/me/profile"), func(w *authWorld) any { return profileBody(7) }), cit(200), false},
+		{"POST /bookings", req("POST", fixed("/bookings"), func(w *authWorld) any { return map[string]any{"slotId": w.newSlot.ID} }), cit(201), false},
+		{"GET /bookings", req("GET", fixed("/bookings"), nil), cit(200), false},
+		{"GET /bookings/{id}", req("GET", func(w *authWorld) string { return "/bookings/" + w.booking.ID }, nil),
+			map[string]int{callerNone: 401, callerA: 200, callerB: 404, callerOwnOp: 200, callerOtherOp: 404, callerAdmin: 200}, false},
+		{"POST /bookings/{id}/cancel", req("POST", func(w *authWorld) string { return "/bookings/" + w.booking.ID + "/cancel" },
+			func(*authWorld) any { return map[string]any{} }), ownBooking(200), true},
+		{"POST /bookings/{id}/reschedule", req("POST", func(w *authWorld) string { return "/bookings/" + w.booking.ID + "/reschedule" },
+			func(w *authWorld) any { return map[string]any{"slotId": w.moveTo.ID} }), ownBooking(200), true},
+		{"GET /institutions/{id}/bookings", req("GET", func(w *authWorld) string {
+			return "/institutions/" + w.d.inst.ID + "/bookings?date=" + domain.LocalDate(w.booking.Slot.Start, w.d.loc)
+		}, nil), staff(200), false},
+		{"POST /bookings/{id}/attendance", req("POST", func(w *authWorld) string { return "/bookings/" + w.started.ID + "/attendance" },
+			func(*authWorld) any { return map[string]any{"status": "completed"} }), staff(200), true},
+		{"POST /institutions/{id}/slots", req("POST", func(w *authWorld) string { return "/institutions/" + w.d.inst.ID + "/slots" }, func(w *authWorld) any {
 			st := nextStart()
 			return map[string]any{"slots": []map[string]any{{"serviceId": w.schedSvc, "start": st.Format(time.RFC3339), "end": st.Add(slotLength).Format(time.RFC3339), "capacity": 2}}}
-		}), staff(201)},
-		{"PUT /institutions/{id}/schedule", func(t *testing.T, s stack, w *authWorld, tok string) response {
-			return call(t, s, http.MethodPut, "/institutions/"+w.d.inst.ID+"/schedule", tok, scheduleBody(w.schedSvc))
-		}, staff(200)},
-		{"POST /institutions/{id}/slots/generate", post(func(w *authWorld) string { return "/institutions/" + w.d.inst.ID + "/slots/generate" }, func(w *authWorld) any {
+		}), staff(201), false},
+		{"PUT /institutions/{id}/schedule", req("PUT", func(w *authWorld) string { return "/institutions/" + w.d.inst.ID + "/schedule" },
+			func(w *authWorld) any { return scheduleBody(w.schedSvc) }), staff(200), false},
+		{"POST /institutions/{id}/slots/generate", req("POST", func(w *authWorld) string { return "/institutions/" + w.d.inst.ID + "/slots/generate" }, func(w *authWorld) any {
 			day := slotBase.AddDate(0, 0, 300+int(fixtureSeq.Add(1))).In(w.d.loc).Format("2006-01-02")
 			return map[string]any{"serviceId": w.schedSvc, "from": day, "to": day}
-		}), staff(201)},
+		}), staff(201), false},
 	}
 	for _, e := range endpoints {
 		if len(e.want) != len(callers) {
@@ -787,40 +801,42 @@ func TestBookingAuthorization(t *testing.T) {
 
 	eachStack(t, func(t *testing.T, s stack) {
 		d := newDesk(t, s, "Europe/Moscow", 4)
-		// The schedule the generate cells cut into slots (Sundays off, so
-		// some dates generate nothing: 201 with created 0 is still 201).
+		// The plan the generate cells cut into slots.
 		call(t, s, http.MethodPut, "/institutions/"+d.inst.ID+"/schedule", d.admin, scheduleBody(d.svcs[3].ID)).ok(t, 200)
-		otherInst := "inst-mfc-msk-tverskoy"
-		tokens := map[string]func(w *authWorld) string{
-			callerNone:    func(*authWorld) string { return "" },
-			callerA:       func(w *authWorld) string { return w.a.tok },
-			callerB:       func(w *authWorld) string { return w.b.tok },
-			callerOwnOp:   func(*authWorld) string { return d.op },
-			callerOtherOp: func(*authWorld) string { return token(t, s, uniq("op-other"), otherInst, "operator") },
-			callerAdmin:   func(*authWorld) string { return d.admin },
+		otherOp := token(t, s, uniq("op-other"), "inst-mfc-msk-tverskoy", "operator")
+		bookSlot := freshSlot(t, s, d, 0, 10, nextStart())
+		moveTo := freshSlot(t, s, d, 0, 10, nextStart())
+		newSlot := freshSlot(t, s, d, 2, 10, nextStart())
+		started := storeSlot(t, s, d, 1, 10, time.Now().Add(-5*time.Minute).Truncate(time.Minute))
+		world := func() *authWorld {
+			w := &authWorld{d: d, a: newCitizen(t, s), b: newCitizen(t, s), bookSlot: bookSlot, newSlot: newSlot, moveTo: moveTo, schedSvc: d.svcs[3].ID}
+			w.booking = mustBook(t, s, w.a, bookSlot.ID)
+			w.started = storeBooking(t, s, d, started, w.a, time.Now().Add(-48*time.Hour))
+			return w
 		}
-		for i, e := range endpoints {
-			// Slots of the row's six cells (at most 50 seats a slot).
-			bookSlot := freshSlot(t, s, d, 0, 10, nextStart())
-			moveSlot := freshSlot(t, s, d, 0, 10, nextStart())
-			newSlot := freshSlot(t, s, d, 2, 20, nextStart())
-			started := storeSlot(t, s, d, 1, 10, time.Now().Add(-time.Duration(5+i)*time.Minute).Truncate(time.Minute))
+		shared := world()
+		tokenOf := func(who string, w *authWorld) string {
+			return map[string]string{callerNone: "", callerA: w.a.tok, callerB: w.b.tok, callerOwnOp: d.op, callerOtherOp: otherOp, callerAdmin: d.admin}[who]
+		}
+
+		for _, e := range endpoints {
 			for _, who := range callers {
 				t.Run(e.name+"/"+who, func(t *testing.T) {
-					w := &authWorld{d: d, a: newCitizen(t, s), b: newCitizen(t, s), newSlot: newSlot, moveTo: moveSlot, schedSvc: d.svcs[3].ID}
-					w.booking = mustBook(t, s, w.a, bookSlot.ID)
-					w.started = storeBooking(t, s, d, started, w.a, time.Now().Add(-48*time.Hour))
-					bookedBefore := booked(t, s, bookSlot.ID)
-					r := e.do(t, s, w, tokens[who](w))
 					want := e.want[who]
+					w := shared
+					if want < 400 && e.mutates {
+						w = world()
+					}
+					bookedBefore := booked(t, s, bookSlot.ID)
+					r := e.do(t, s, w, tokenOf(who, w))
 					if want >= 400 {
 						code := map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[want]
 						r.problem(t, want, code)
-						// A refused call changed nothing of A's booking.
+						// A refused call changed nothing of A's.
 						if got := getBooking(t, s, w.a.tok, w.booking.ID); got.Status != domain.StatusPending || got.Slot.ID != bookSlot.ID || len(got.History) != 1 {
 							t.Fatalf("refused call changed the booking: %+v", got)
 						}
-						if st := getBooking(t, s, w.a.tok, w.started.ID); st.Status != domain.StatusPending {
+						if st := getBooking(t, s, w.a.tok, w.started.ID); st.Status != domain.StatusPending || len(st.History) != 1 {
 							t.Fatalf("refused call changed the started booking: %+v", st)
 						}
 						if booked(t, s, bookSlot.ID) != bookedBefore {
@@ -829,16 +845,30 @@ func TestBookingAuthorization(t *testing.T) {
 						return
 					}
 					r.ok(t, want)
-					// Operators and admins see the citizen's name; citizens
-					// see no citizenName at all.
-					if e.name == "GET /bookings/{id}" {
+					switch e.name {
+					case "GET /bookings/{id}":
+						// Staff see the citizen's name; the citizen gets none.
 						got := asBooking(t, r)
-						if (who == callerA) != (got.CitizenName == "") {
-							t.Fatalf("%s sees citizenName %q", who, got.CitizenName)
+						if got.ID != w.booking.ID || (who == callerA) != (got.CitizenName == "") {
+							t.Fatalf("%s sees %s with citizenName %q", who, got.ID, got.CitizenName)
 						}
-					}
-					if e.name == "GET /bookings" && who == callerB && strings.Contains(string(r.body), w.booking.ID) {
-						t.Fatal("B's list shows A's booking")
+					case "GET /bookings":
+						var list bookingList
+						r.decode(t, &list)
+						mine := slices.ContainsFunc(list.Items, func(b domain.Booking) bool { return b.ID == w.booking.ID })
+						if mine != (who == callerA) {
+							t.Fatalf("%s's list has A's booking: %v", who, mine)
+						}
+					case "GET /me/profile":
+						var p domain.Profile
+						r.decode(t, &p)
+						if p.SNILS == "" {
+							t.Fatalf("profile %s", r.body)
+						}
+					case "GET /institutions/{id}/bookings":
+						if !strings.Contains(string(r.body), w.booking.ID) || !strings.Contains(string(r.body), w.a.name) {
+							t.Fatalf("day list lacks A's booking or name: %.300s", r.body)
+						}
 					}
 				})
 			}

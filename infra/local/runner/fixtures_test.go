@@ -268,7 +268,7 @@ func newCitizens(t *testing.T, s stack, n int) []citizen {
 		out[i].tok = fastToken(t, s, out[i].sub)
 	}
 	errs := make([]error, n)
-	parallel(n, 16, func(i int) {
+	boundedParallel(n, 16, func(i int) {
 		k := 0
 		fmt.Sscanf(out[i].sub, "citizen-%d", &k)
 		r, err := send(s, http.MethodPut, "/me/profile", out[i].tok, profileBody(k))
@@ -367,8 +367,8 @@ func burst(n int, f func(i int)) {
 	done.Wait()
 }
 
-// parallel runs f(0) … f(n-1) with at most workers at a time.
-func parallel(n, workers int, f func(i int)) {
+// boundedParallel runs f(0) … f(n-1) with at most workers at a time.
+func boundedParallel(n, workers int, f func(i int)) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range min(workers, n) {
@@ -574,6 +574,31 @@ func tableCount(t *testing.T, s stack) int {
 		TableName:      aws.String(s.rn.App().Store.Table()),
 		Select:         types.SelectCount,
 		ConsistentRead: aws.Bool(true),
+	})
+	n := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += int(page.Count)
+	}
+	return n
+}
+
+// bookingItemCount counts, with a consistent Scan, the items a booking
+// creation writes: bookings, guards, codes and history entries.
+func bookingItemCount(t *testing.T, s stack) int {
+	t.Helper()
+	p := dynamodb.NewScanPaginator(rawDB(t, s), &dynamodb.ScanInput{
+		TableName:        aws.String(s.rn.App().Store.Table()),
+		Select:           types.SelectCount,
+		ConsistentRead:   aws.Bool(true),
+		FilterExpression: aws.String("SK = :b OR SK = :g OR SK = :c OR begins_with(SK, :h)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":b": &types.AttributeValueMemberS{Value: "BOOKING"}, ":g": &types.AttributeValueMemberS{Value: "GUARD"},
+			":c": &types.AttributeValueMemberS{Value: "CODE"}, ":h": &types.AttributeValueMemberS{Value: "HIST#"},
+		},
 	})
 	n := 0
 	for p.HasMorePages() {
