@@ -193,6 +193,21 @@ func NewBooking(id, code, citizenID, citizenName string, svc Service, inst Insti
 	}, nil
 }
 
+// ReadyToConfirm reports whether a pending booking may be confirmed: every
+// mandatory document is accepted, which a service asking for none meets at
+// once. The confirmation pipeline starts from here.
+func (b Booking) ReadyToConfirm() bool {
+	if b.Status != StatusPending {
+		return false
+	}
+	for _, d := range b.RequiredDocuments {
+		if d.Mandatory && d.Status != DocAccepted {
+			return false
+		}
+	}
+	return true
+}
+
 // CheckChangeable says whether the citizen may still cancel or move the
 // booking at now: it must be active and at least CancelBeforeHours ahead.
 // The window is computed on instants, so time zones cannot shift it.

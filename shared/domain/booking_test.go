@@ -535,3 +535,33 @@ func bookingZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+func TestReadyToConfirm(t *testing.T) {
+	t.Parallel()
+	doc := func(mandatory bool, st DocumentStatus) BookingDocument {
+		return BookingDocument{Type: "x", Mandatory: mandatory, Status: st}
+	}
+	tests := []struct {
+		name   string
+		status BookingStatus
+		docs   []BookingDocument
+		want   bool
+	}{
+		{"no documents asked", StatusPending, nil, true},
+		{"mandatory missing", StatusPending, []BookingDocument{doc(true, DocMissing)}, false},
+		{"mandatory checking", StatusPending, []BookingDocument{doc(true, DocChecking)}, false},
+		{"mandatory rejected", StatusPending, []BookingDocument{doc(true, DocRejected)}, false},
+		{"mandatory accepted, optional missing", StatusPending, []BookingDocument{doc(true, DocAccepted), doc(false, DocMissing)}, true},
+		{"already confirmed", StatusConfirmed, nil, false},
+		{"cancelled", StatusCancelled, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := Booking{Status: tt.status, RequiredDocuments: tt.docs}
+			if got := b.ReadyToConfirm(); got != tt.want {
+				t.Fatalf("ReadyToConfirm = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -24,6 +24,15 @@ type App struct {
 	Store *store.Store
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Confirmations is told about each booking that is ready to be
+	// confirmed (domain.Booking.ReadyToConfirm), to queue its ticket. Nil
+	// until the confirmation pipeline is wired: bookings then stay pending.
+	Confirmations Confirmer
+}
+
+// Confirmer queues the confirmation of a booking.
+type Confirmer interface {
+	RequestConfirmation(ctx context.Context, bookingID string) error
 }
 
 // handlerFunc is a handler that returns its error for serve to map.

@@ -116,6 +116,13 @@ func CreateBooking(a *App) http.Handler {
 			return err
 		}
 		a.Log.InfoContext(ctx, "booking created", "bookingId", b.ID, "slotId", b.Slot.ID, "serviceId", b.Service.ID)
+		if a.Confirmations != nil && b.ReadyToConfirm() {
+			// The booking stands either way; a failed request is retried by
+			// the pipeline's own sweep, not by failing the citizen's request.
+			if err := a.Confirmations.RequestConfirmation(ctx, b.ID); err != nil {
+				a.Log.WarnContext(ctx, "queue confirmation", "bookingId", b.ID, "error", err.Error())
+			}
+		}
 		w.Header().Set("Location", "/bookings/"+b.ID)
 		return writeJSON(w, http.StatusCreated, viewFor(b, p))
 	})
