@@ -570,36 +570,29 @@ func guardExists(t *testing.T, s stack, c citizen, serviceID string) bool {
 // tableCount counts every item of the table with a consistent Scan.
 func tableCount(t *testing.T, s stack) int {
 	t.Helper()
-	p := dynamodb.NewScanPaginator(rawDB(t, s), &dynamodb.ScanInput{
-		TableName:      aws.String(s.rn.App().Store.Table()),
-		Select:         types.SelectCount,
-		ConsistentRead: aws.Bool(true),
-	})
-	n := 0
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += int(page.Count)
-	}
-	return n
+	return scanCount(t, s, &dynamodb.ScanInput{})
 }
 
 // bookingItemCount counts, with a consistent Scan, the items a booking
 // creation writes: bookings, guards, codes and history entries.
 func bookingItemCount(t *testing.T, s stack) int {
 	t.Helper()
-	p := dynamodb.NewScanPaginator(rawDB(t, s), &dynamodb.ScanInput{
-		TableName:        aws.String(s.rn.App().Store.Table()),
-		Select:           types.SelectCount,
-		ConsistentRead:   aws.Bool(true),
+	return scanCount(t, s, &dynamodb.ScanInput{
 		FilterExpression: aws.String("SK = :b OR SK = :g OR SK = :c OR begins_with(SK, :h)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":b": &types.AttributeValueMemberS{Value: "BOOKING"}, ":g": &types.AttributeValueMemberS{Value: "GUARD"},
 			":c": &types.AttributeValueMemberS{Value: "CODE"}, ":h": &types.AttributeValueMemberS{Value: "HIST#"},
 		},
 	})
+}
+
+// scanCount counts the items in the table that in's filter keeps.
+func scanCount(t *testing.T, s stack, in *dynamodb.ScanInput) int {
+	t.Helper()
+	in.TableName = aws.String(s.rn.App().Store.Table())
+	in.Select = types.SelectCount
+	in.ConsistentRead = aws.Bool(true)
+	p := dynamodb.NewScanPaginator(rawDB(t, s), in)
 	n := 0
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
