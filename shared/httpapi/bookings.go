@@ -117,8 +117,9 @@ func CreateBooking(a *App) http.Handler {
 		}
 		a.Log.InfoContext(ctx, "booking created", "bookingId", b.ID, "slotId", b.Slot.ID, "serviceId", b.Service.ID)
 		if a.Confirmations != nil && b.ReadyToConfirm() {
-			// The booking stands either way; a failed request is retried by
-			// the pipeline's own sweep, not by failing the citizen's request.
+			// The booking stands either way, so a failure is logged rather
+			// than failing the citizen's request; the pipeline that sets
+			// Confirmations must also recover requests lost here.
 			if err := a.Confirmations.RequestConfirmation(ctx, b.ID); err != nil {
 				a.Log.WarnContext(ctx, "queue confirmation", "bookingId", b.ID, "error", err.Error())
 			}

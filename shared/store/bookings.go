@@ -191,6 +191,16 @@ func onlyConflicts(codes []string) bool {
 	return true
 }
 
+// fullOr answers for a claim on slotID that kept losing conflicts: under
+// heavy contention the losers of a full slot mostly lose conflicts, not
+// conditions, so they are told slot_full when it is full, and err otherwise.
+func (s *Store) fullOr(ctx context.Context, slotID string, err error) error {
+	if sl, gerr := s.GetSlot(ctx, slotID); gerr == nil && sl.Free() == 0 {
+		return fmt.Errorf("slot %s: %w", slotID, domain.ErrSlotFull)
+	}
+	return err
+}
+
 // CreateBooking writes a new booking in one transaction: it takes a seat of
 // the slot (only while booked < capacity), puts the booking, the citizen's
 // guard for the service, the unique code and the first history entry, and,
@@ -206,12 +216,7 @@ func (s *Store) CreateBooking(ctx context.Context, b domain.Booking, claim *Idem
 		return nil
 	}
 	if errors.Is(err, errConflicted) {
-		// Under heavy contention the losers of a full slot mostly lose
-		// conflicts, not conditions: tell them the truth when it is full.
-		if sl, gerr := s.GetSlot(ctx, b.Slot.ID); gerr == nil && sl.Free() == 0 {
-			return fmt.Errorf("slot %s: %w", b.Slot.ID, domain.ErrSlotFull)
-		}
-		return err
+		return s.fullOr(ctx, b.Slot.ID, err)
 	}
 	switch {
 	case reasonAt(codes, 0) == "ConditionalCheckFailed":
@@ -469,10 +474,7 @@ func (s *Store) RescheduleBooking(ctx context.Context, b domain.Booking, to doma
 		return nil
 	}
 	if errors.Is(err, errConflicted) {
-		if sl, gerr := s.GetSlot(ctx, to.ID); gerr == nil && sl.Free() == 0 {
-			return fmt.Errorf("slot %s: %w", to.ID, domain.ErrSlotFull)
-		}
-		return err
+		return s.fullOr(ctx, to.ID, err)
 	}
 	switch {
 	case reasonAt(codes, 0) == "ConditionalCheckFailed":
