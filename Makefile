@@ -44,6 +44,13 @@ $(eval $(call lambda,CancelBookingFunction,cancel-booking))
 $(eval $(call lambda,RescheduleBookingFunction,reschedule-booking))
 $(eval $(call lambda,InstitutionBookingsFunction,institution-bookings))
 $(eval $(call lambda,RecordAttendanceFunction,record-attendance))
+$(eval $(call lambda,UploadDocumentFunction,upload-document))
+$(eval $(call lambda,SubmitDocumentFunction,submit-document))
+$(eval $(call lambda,GetConfirmationFunction,get-confirmation))
+$(eval $(call lambda,CheckinFunction,checkin))
+$(eval $(call lambda,DocumentCheckFunction,document-check))
+$(eval $(call lambda,ConfirmationFunction,confirmation))
+$(eval $(call lambda,ExpirePendingFunction,expire-pending))
 
 .PHONY: help run test lint build bench
 

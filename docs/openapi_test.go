@@ -33,14 +33,6 @@ var pending = map[route]string{
 
 	// Booking notifications.
 	{"GET", "/bookings/{id}/notifications"}: "notification journal",
-
-	// Documents and confirmation.
-	{"POST", "/bookings/{id}/documents"}:                     "document upload URL",
-	{"POST", "/bookings/{id}/documents/{documentId}/submit"}: "document check",
-	{"GET", "/bookings/{id}/confirmation"}:                   "confirmation PDF",
-
-	// Operator desk.
-	{"POST", "/institutions/{id}/checkin"}: "check-in",
 }
 
 // publicOperations are the operations the contract serves without a token

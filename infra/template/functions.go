@@ -21,10 +21,18 @@ func (t *Template) Functions() []Function {
 			Folder:      FolderOf(d.LogicalID),
 			Environment: map[string]string{},
 			EnvRefs:     map[string]string{},
+			EnvComputed: map[string]bool{},
 		}
 		fn.CodeURI, _ = literal(d.Properties["CodeUri"])
 		fn.BuildMethod, _ = d.Metadata["BuildMethod"].(string)
 		ownEnv, ownRefs := environment(d.Properties)
+		for k, v := range mapOf(mapOf(d.Properties["Environment"])["Variables"]) {
+			if _, lit := ownEnv[k]; !lit {
+				if _, ref := ownRefs[k]; !ref && v != nil {
+					fn.EnvComputed[k] = true
+				}
+			}
+		}
 		for _, src := range []struct{ env, refs map[string]string }{{env, refs}, {ownEnv, ownRefs}} {
 			for k, v := range src.env {
 				fn.Environment[k] = v

@@ -707,6 +707,9 @@ func TestLocalStackEnv(t *testing.T) {
 		for k := range fn.EnvRefs {
 			declaredAnywhere[k] = true
 		}
+		for k := range fn.EnvComputed {
+			declaredAnywhere[k] = true
+		}
 	}
 	for section, vars := range env {
 		fn, isFn := fns[section]
@@ -717,6 +720,7 @@ func TestLocalStackEnv(t *testing.T) {
 		for k := range vars {
 			_, lit := fn.Environment[k]
 			_, ref := fn.EnvRefs[k]
+			ref = ref || fn.EnvComputed[k]
 			if isFn && !lit && !ref || !isFn && !declaredAnywhere[k] {
 				t.Errorf("env.json %s.%s: not declared in template.yaml, so sam local ignores it", section, k)
 			}

@@ -80,6 +80,9 @@ type Function struct {
 	Folder      string            // functions/<kebab-name>, derived from LogicalID
 	Environment map[string]string // literal values; references are resolved by the caller
 	EnvRefs     map[string]string // variable → "X" for !Ref X, "X.Attr" for !GetAtt X.Attr (TABLE_NAME → DataTable)
+	// EnvComputed are variables set by other intrinsics (a !Sub with a
+	// Secrets Manager dynamic reference): declared, known only in AWS.
+	EnvComputed map[string]bool
 	CodeURI     string            // CodeUri, "." here
 	BuildMethod string            // Metadata.BuildMethod, "makefile" here
 	Routes      []Route

@@ -60,6 +60,12 @@ func SNS(cfg aws.Config, optFns ...func(*sns.Options)) *sns.Client {
 // S3 returns an S3 client for cfg. Against an endpoint override it uses
 // path-style addressing, which emulators on 127.0.0.1 need.
 func S3(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
+	// Validate response checksums when a request asks for them, not on
+	// every GetObject: objects uploaded through presigned URLs carry none,
+	// and the SDK would log each such read.
+	optFns = append([]func(*s3.Options){func(o *s3.Options) {
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	}}, optFns...)
 	if cfg.BaseEndpoint != nil {
 		optFns = append([]func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = true }}, optFns...)
 	}

@@ -26,11 +26,30 @@ type Base struct {
 	LogLevel    slog.Level
 }
 
-// API is the configuration of an HTTP function.
+// API is the configuration of a function: HTTP handlers and the workers
+// share it. Beyond the table, each function needs only some of the rest,
+// and says which when it loads (Need).
 type API struct {
 	Base
-	TableName string
+	TableName             string
+	DocumentsBucket       string // DOCUMENTS_BUCKET
+	DocumentCheckQueueURL string // DOCUMENT_CHECK_QUEUE_URL
+	ConfirmationQueueURL  string // CONFIRMATION_QUEUE_URL
+	TicketKey             []byte // TICKET_SIGNING_KEY, at least 32 bytes
 }
+
+// Need names a part of the configuration a function cannot run without.
+type Need int
+
+const (
+	NeedDocumentsBucket Need = iota
+	NeedDocumentCheckQueue
+	NeedConfirmationQueue
+	NeedTicketKey
+)
+
+// MinTicketKeyLen is the shortest accepted QR signing key (HMAC-SHA256).
+const MinTicketKeyLen = 32
 
 type reader struct {
 	get  Getenv
@@ -69,10 +88,28 @@ func (r *reader) err() error {
 	return fmt.Errorf("invalid configuration: %w", errors.Join(r.errs...))
 }
 
-// LoadAPI reads an HTTP function's configuration.
-func LoadAPI(get Getenv) (API, error) {
+// LoadAPI reads a function's configuration: the table always, and what
+// needs lists.
+func LoadAPI(get Getenv, needs ...Need) (API, error) {
 	r := &reader{get: get}
 	c := API{Base: r.base(), TableName: r.required("TABLE_NAME")}
+	for _, n := range needs {
+		switch n {
+		case NeedDocumentsBucket:
+			c.DocumentsBucket = r.required("DOCUMENTS_BUCKET")
+		case NeedDocumentCheckQueue:
+			c.DocumentCheckQueueURL = r.required("DOCUMENT_CHECK_QUEUE_URL")
+		case NeedConfirmationQueue:
+			c.ConfirmationQueueURL = r.required("CONFIRMATION_QUEUE_URL")
+		case NeedTicketKey:
+			// Never logged: the error names the variable, not its value.
+			if k := r.required("TICKET_SIGNING_KEY"); k != "" && len(k) < MinTicketKeyLen {
+				r.errs = append(r.errs, fmt.Errorf("TICKET_SIGNING_KEY must be at least %d bytes", MinTicketKeyLen))
+			} else {
+				c.TicketKey = []byte(k)
+			}
+		}
+	}
 	return c, r.err()
 }
 

@@ -137,8 +137,90 @@ type Booking struct {
 	CreatedAt         time.Time         `json:"createdAt"`
 	UpdatedAt         time.Time         `json:"updatedAt"`
 	History           []HistoryEntry    `json:"history,omitempty"` // lists leave it out
+	// Documents are all uploads, oldest first; clients see the latest of
+	// each type in RequiredDocuments.
+	Documents []Document `json:"-"`
+	// Ticket is the confirmation PDF once it is made.
+	Ticket *Ticket `json:"-"`
+	// ArmedAt is when the booking got its current slot (made or moved):
+	// reminders that fell due before it are not sent.
+	ArmedAt time.Time `json:"-"`
 	// Version guards every update: a write succeeds only on the version read.
 	Version int `json:"-"`
+}
+
+// Ticket is where a booking's confirmation PDF is, and for which slot it was
+// made: a reschedule makes it stale.
+type Ticket struct {
+	Key      string    `json:"key"`
+	SlotID   string    `json:"slotId"`
+	IssuedAt time.Time `json:"issuedAt"`
+}
+
+// CurrentTicket returns the ticket when it matches the booking's slot.
+func (b Booking) CurrentTicket() (Ticket, bool) {
+	if b.Status != StatusConfirmed || b.Ticket == nil || b.Ticket.SlotID != b.Slot.ID {
+		return Ticket{}, false
+	}
+	return *b.Ticket, true
+}
+
+// NeedsTicket reports whether the confirmation worker has work for b: a
+// pending booking that is ready, or a confirmed one whose ticket is for
+// another slot.
+func (b Booking) NeedsTicket() bool {
+	if b.ReadyToConfirm() {
+		return true
+	}
+	_, ok := b.CurrentTicket()
+	return b.Status == StatusConfirmed && !ok
+}
+
+// DueKind names a deadline or reminder that a schedule acts on.
+type DueKind string
+
+const (
+	DueExpire    DueKind = "expire"
+	DueRemind24h DueKind = "remind_24h"
+	DueRemind1h  DueKind = "remind_1h"
+)
+
+// DueKinds lists every kind, so a change can clear what no longer applies.
+var DueKinds = []DueKind{DueExpire, DueRemind24h, DueRemind1h}
+
+// Lead is how long before the visit a reminder goes out.
+func (k DueKind) Lead() time.Duration {
+	switch k {
+	case DueRemind24h:
+		return 24 * time.Hour
+	case DueRemind1h:
+		return time.Hour
+	}
+	return 0
+}
+
+// DueTimes says when each scheduled action on b falls due: the documents
+// deadline of a pending booking still waiting for mandatory documents, and
+// each reminder of an active booking that falls due after ArmedAt (a
+// booking made 10 hours ahead gets no 24-hour reminder).
+func (b Booking) DueTimes() map[DueKind]time.Time {
+	out := map[DueKind]time.Time{}
+	if !b.Status.Active() {
+		return out
+	}
+	if b.Status == StatusPending && !b.ReadyToConfirm() {
+		out[DueExpire] = b.DocumentsDeadline
+	}
+	armed := b.ArmedAt
+	if armed.IsZero() {
+		armed = b.CreatedAt
+	}
+	for _, k := range []DueKind{DueRemind24h, DueRemind1h} {
+		if at := b.Slot.Start.Add(-k.Lead()); !at.Before(armed) {
+			out[k] = at
+		}
+	}
+	return out
 }
 
 // DocumentsDeadline is when mandatory documents must be accepted: the slot
@@ -188,9 +270,16 @@ func NewBooking(id, code, citizenID, citizenName string, svc Service, inst Insti
 		DocumentsDeadline: DocumentsDeadline(slot.Start, now, cbh).UTC(),
 		CreatedAt:         now,
 		UpdatedAt:         now,
+		ArmedAt:           now,
 		History:           []HistoryEntry{{At: now, Action: ActionCreated, Actor: ActorCitizen, Details: map[string]string{"slotId": slot.ID, "start": slot.Start.UTC().Format(time.RFC3339)}}},
 		Version:           1,
 	}, nil
+}
+
+// Expired reports whether the documents deadline of a pending booking has
+// passed at now without every mandatory document accepted.
+func (b Booking) Expired(now time.Time) bool {
+	return b.Status == StatusPending && !b.ReadyToConfirm() && !now.Before(b.DocumentsDeadline)
 }
 
 // ReadyToConfirm reports whether a pending booking may be confirmed: every

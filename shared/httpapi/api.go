@@ -16,7 +16,9 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/store"
+	"github.com/zapis/zapis/shared/ticket"
 )
 
 // App is what the handlers depend on. One per process, built at start.
@@ -28,6 +30,17 @@ type App struct {
 	// confirmed (domain.Booking.ReadyToConfirm), to queue its ticket. Nil
 	// until the confirmation pipeline is wired: bookings then stay pending.
 	Confirmations Confirmer
+	// DocumentChecks queues document checks (submit).
+	DocumentChecks DocumentChecker
+	// Objects is the documents bucket: presigned uploads, tickets.
+	Objects objects.Bucket
+	// Signer verifies the QR codes of tickets (check-in).
+	Signer ticket.Signer
+}
+
+// DocumentChecker queues the check of an uploaded document.
+type DocumentChecker interface {
+	RequestCheck(ctx context.Context, bookingID, documentID string) error
 }
 
 // Confirmer queues the confirmation of a booking.

@@ -9,7 +9,10 @@ import (
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/config"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/objects"
+	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
+	"github.com/zapis/zapis/shared/ticket"
 )
 
 // NewApp builds an HTTP function's dependencies from its configuration. It
@@ -19,17 +22,37 @@ func NewApp(ctx context.Context, cfg config.API) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{
+	app := &App{
 		Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName),
 		Log:   logging.New(os.Stdout, cfg.LogLevel),
 		Now:   time.Now,
-	}, nil
+	}
+	// Clients are built only for what the function was configured with,
+	// so the others stay nil and their handlers fail loudly, not silently.
+	if cfg.DocumentsBucket != "" {
+		app.Objects = objects.Bucket{Client: awsconf.S3(awsCfg), Name: cfg.DocumentsBucket}
+	}
+	if cfg.DocumentCheckQueueURL != "" || cfg.ConfirmationQueueURL != "" {
+		sqsc := awsconf.SQS(awsCfg)
+		if cfg.DocumentCheckQueueURL != "" {
+			app.DocumentChecks = queue.DocumentChecks{Sender: queue.Sender{Client: sqsc, URL: cfg.DocumentCheckQueueURL}}
+		}
+		if cfg.ConfirmationQueueURL != "" {
+			app.Confirmations = queue.Confirmations{Sender: queue.Sender{Client: sqsc, URL: cfg.ConfirmationQueueURL}}
+		}
+	}
+	if len(cfg.TicketKey) > 0 {
+		if app.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
+			return nil, err
+		}
+	}
+	return app, nil
 }
 
-// MustApp is NewApp for thin mains: it reads the environment and exits on a
-// configuration error.
-func MustApp() *App {
-	cfg := config.Must(config.LoadAPI(os.Getenv))
+// MustApp is NewApp for thin mains: it reads the environment, requiring
+// what needs lists, and exits on a configuration error.
+func MustApp(needs ...config.Need) *App {
+	cfg := config.Must(config.LoadAPI(os.Getenv, needs...))
 	app, err := NewApp(context.Background(), cfg)
 	return config.Must(app, err)
 }

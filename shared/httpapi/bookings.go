@@ -116,14 +116,7 @@ func CreateBooking(a *App) http.Handler {
 			return err
 		}
 		a.Log.InfoContext(ctx, "booking created", "bookingId", b.ID, "slotId", b.Slot.ID, "serviceId", b.Service.ID)
-		if a.Confirmations != nil && b.ReadyToConfirm() {
-			// The booking stands either way, so a failure is logged rather
-			// than failing the citizen's request; the pipeline that sets
-			// Confirmations must also recover requests lost here.
-			if err := a.Confirmations.RequestConfirmation(ctx, b.ID); err != nil {
-				a.Log.WarnContext(ctx, "queue confirmation", "bookingId", b.ID, "error", err.Error())
-			}
-		}
+		a.requestTicket(ctx, b)
 		w.Header().Set("Location", "/bookings/"+b.ID)
 		return writeJSON(w, http.StatusCreated, viewFor(b, p))
 	})
@@ -169,6 +162,20 @@ func (a *App) createBooking(ctx context.Context, p Principal, slotID string, cla
 		return b, err
 	}
 	return domain.Booking{}, fmt.Errorf("no free booking code after %d tries: %w", maxAttempts, domain.ErrUnavailable)
+}
+
+// requestTicket queues the ticket of a booking that needs one: a new
+// booking of a service that asks for no documents, or a confirmed booking
+// that moved. The booking stands either way, so a failure is logged rather
+// than failing the request: the expiry run re-queues a pending booking that
+// is ready, and GET /bookings/{id}/confirmation one whose ticket is stale.
+func (a *App) requestTicket(ctx context.Context, b domain.Booking) {
+	if a.Confirmations == nil || !b.NeedsTicket() {
+		return
+	}
+	if err := a.Confirmations.RequestConfirmation(ctx, b.ID); err != nil {
+		a.Log.WarnContext(ctx, "queue confirmation", "bookingId", b.ID, "error", err.Error())
+	}
 }
 
 // ownBooking reads a booking the caller may see as a citizen: another
@@ -363,7 +370,12 @@ func RescheduleBooking(a *App) http.Handler {
 			return err
 		}
 		a.Log.InfoContext(ctx, "booking rescheduled", "bookingId", id, "slotId", req.SlotID)
-		return a.writeBooking(ctx, w, p, id)
+		b, err := a.Store.GetBooking(ctx, id)
+		if err != nil {
+			return err
+		}
+		a.requestTicket(ctx, b)
+		return writeJSON(w, http.StatusOK, viewFor(b, p))
 	})
 }
 

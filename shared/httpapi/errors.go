@@ -79,10 +79,7 @@ func problemFor(err error, english bool) (p Problem, ok bool) {
 		if english {
 			p.Title = m.en
 		}
-		var ve *domain.ValidationError
-		if errors.As(err, &ve) {
-			p.Errors = ve.Fields
-		}
+		p.Errors = domain.FieldErrors(err)
 		var d *detailed
 		if errors.As(err, &d) {
 			p.Detail = d.detail

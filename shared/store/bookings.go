@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,10 @@ type bookingItem struct {
 	GSI1SK  string `json:"GSI1SK"`
 	GSI2PK  string `json:"GSI2PK"`
 	GSI2SK  string `json:"GSI2SK"`
-	Citizen string `json:"citizen"`
-	Ver     int    `json:"version"`
+	Citizen string         `json:"citizen"`
+	Ver     int            `json:"version"`
+	Armed   time.Time      `json:"armedAt"`
+	Ticket  *domain.Ticket `json:"ticket,omitempty"`
 	domain.Booking
 }
 
@@ -66,7 +69,7 @@ func institutionDayGSI(b domain.Booking) (string, string, error) {
 }
 
 func newBookingItem(b domain.Booking) (map[string]types.AttributeValue, error) {
-	it := bookingItem{PK: bookingPK(b.ID), SK: skBooking, Citizen: b.CitizenID, Ver: b.Version, Booking: b}
+	it := bookingItem{PK: bookingPK(b.ID), SK: skBooking, Citizen: b.CitizenID, Ver: b.Version, Armed: b.ArmedAt, Ticket: b.Ticket, Booking: b}
 	it.History = nil
 	it.GSI1PK, it.GSI1SK = citizenGSI(b)
 	var err error
@@ -80,6 +83,8 @@ func (it bookingItem) booking() domain.Booking {
 	b := it.Booking
 	b.CitizenID = it.Citizen
 	b.Version = it.Ver
+	b.ArmedAt = it.Armed
+	b.Ticket = it.Ticket
 	if b.RequiredDocuments == nil {
 		b.RequiredDocuments = []domain.BookingDocument{}
 	}
@@ -273,6 +278,12 @@ func (s *Store) BookingTransaction(b domain.Booking, claim *IdempotencyClaim) (*
 		// b.ID too: a retry with a new code is a different transaction.
 		token = []string{"create", claim.Citizen, claim.Key, claim.lock, b.ID}
 	}
+	// After the claim, so the positions above stay fixed.
+	due, err := s.dueWrites(b, false)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, due...)
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)}, nil
 }
 
@@ -298,6 +309,7 @@ func (s *Store) GetBooking(ctx context.Context, id string) (domain.Booking, erro
 		b     domain.Booking
 		found bool
 		hist  []domain.HistoryEntry
+		docs  []domain.Document
 	)
 	for _, m := range items {
 		sk, _ := m["SK"].(*types.AttributeValueMemberS)
@@ -317,6 +329,12 @@ func (s *Store) GetBooking(ctx context.Context, id string) (domain.Booking, erro
 				return domain.Booking{}, fmt.Errorf("get booking: history: %w", err)
 			}
 			hist = append(hist, h.HistoryEntry)
+		case strings.HasPrefix(sk.Value, docPrefix):
+			var d domain.Document
+			if err := unmarshal(m, &d); err != nil {
+				return domain.Booking{}, fmt.Errorf("get booking: document: %w", err)
+			}
+			docs = append(docs, d)
 		}
 	}
 	if !found {
@@ -326,6 +344,8 @@ func (s *Store) GetBooking(ctx context.Context, id string) (domain.Booking, erro
 	if b.History == nil {
 		b.History = []domain.HistoryEntry{}
 	}
+	slices.SortStableFunc(docs, func(x, y domain.Document) int { return x.CreatedAt.Compare(y.CreatedAt) })
+	b.Documents = docs
 	return b, nil
 }
 
@@ -413,6 +433,13 @@ func (s *Store) EndBooking(ctx context.Context, b domain.Booking, status domain.
 	if status == domain.StatusCancelled {
 		items = append(items, types.TransactWriteItem{Update: releaseSeat(s.table, b.Institution.ID, b.Service.ID, b.Slot.Start)})
 	}
+	ended := b
+	ended.Status = status
+	due, err := s.dueWrites(ended, true)
+	if err != nil {
+		return err
+	}
+	items = append(items, due...)
 	codes, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: items, ClientRequestToken: requestToken("end", b.ID, strconv.Itoa(b.Version)),
 	})
@@ -431,6 +458,8 @@ func (s *Store) EndBooking(ctx context.Context, b domain.Booking, status domain.
 func (s *Store) RescheduleBooking(ctx context.Context, b domain.Booking, to domain.Slot, deadline time.Time, h domain.HistoryEntry, claim *IdempotencyClaim) error {
 	moved := b
 	moved.Slot = domain.SlotRef{ID: to.ID, Start: to.Start.UTC(), End: to.End.UTC()}
+	moved.DocumentsDeadline = deadline.UTC()
+	moved.ArmedAt = h.At.UTC()
 	_, gsi1sk := citizenGSI(moved)
 	gsi2pk, gsi2sk, err := institutionDayGSI(moved)
 	if err != nil {
@@ -446,7 +475,7 @@ func (s *Store) RescheduleBooking(ctx context.Context, b domain.Booking, to doma
 	}
 	items := []types.TransactWriteItem{
 		{Update: versionedBookingUpdate(s.table, b,
-			"#slot = :slot, GSI1SK = :g1sk, GSI2PK = :g2pk, GSI2SK = :g2sk, documentsDeadline = :dl, updatedAt = :at",
+			"#slot = :slot, GSI1SK = :g1sk, GSI2PK = :g2pk, GSI2SK = :g2sk, documentsDeadline = :dl, updatedAt = :at, armedAt = :at",
 			map[string]types.AttributeValue{
 				":slot": &types.AttributeValueMemberM{Value: slotAV}, ":g1sk": str(gsi1sk), ":g2pk": str(gsi2pk), ":g2sk": str(gsi2sk),
 				":dl": str(deadline.UTC().Format(time.RFC3339Nano)), ":at": str(h.At.UTC().Format(time.RFC3339Nano)),
@@ -469,6 +498,13 @@ func (s *Store) RescheduleBooking(ctx context.Context, b domain.Booking, to doma
 		items = append(items, claim.complete(s.table, b.ID))
 		token = append(token, claim.lock)
 	}
+	// Reminders are re-armed for the new time, even if they went out for
+	// the old one; so is the documents deadline.
+	due, err := s.dueWrites(moved, true)
+	if err != nil {
+		return err
+	}
+	items = append(items, due...)
 	codes, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(token...)})
 	if err == nil {
 		return nil

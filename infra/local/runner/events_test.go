@@ -20,7 +20,9 @@ import (
 // eventOrder runs the sample events that depend on each other in a working
 // order: the profile before the booking, the booking before its reads.
 var eventOrder = []string{"put-profile", "get-profile", "create-booking", "list-bookings", "get-booking",
-	"reschedule-booking", "institution-bookings", "cancel-booking", "record-attendance"}
+	"upload-document", "submit-document", "document-check",
+	"reschedule-booking", "institution-bookings", "cancel-booking", "record-attendance",
+	"confirmation", "get-confirmation", "checkin", "expire-pending"}
 
 // TestSampleEvents feeds every events/<name>.json, as `sam local invoke -e`
 // would, to its function's handler on the embedded stack, and expects
@@ -35,9 +37,6 @@ func TestSampleEvents(t *testing.T) {
 	byName := map[string]template.Function{}
 	var names []string
 	for _, fn := range tpl.Functions() {
-		if len(fn.Routes) == 0 {
-			continue
-		}
 		name := strings.TrimPrefix(fn.Folder, "functions/")
 		byName[name] = fn
 		names = append(names, name)
@@ -54,7 +53,7 @@ func TestSampleEvents(t *testing.T) {
 		"<slot id from GET /institutions/{id}/slots>": slots[0],
 		"<new slot id>": slots[1],
 	}
-	var bookingID string
+	var bookingID, documentID string
 	for _, name := range ordered {
 		fn, ok := byName[name]
 		if !ok {
@@ -65,12 +64,26 @@ func TestSampleEvents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if name == "confirmation" {
+				// From here on the samples need a confirmed booking: one
+				// whose documents were accepted; the sample event then
+				// makes its ticket (or finds the pollers made it already).
+				bookingID = bookWith(t, s, bookEvent(t), slots[1])
+				acceptAllDocuments(t, s, bookingID)
+			}
 			text := string(raw)
 			for k, v := range subst {
 				text = strings.ReplaceAll(text, k, v)
 			}
 			if bookingID != "" {
 				text = strings.ReplaceAll(text, "bk-sample", bookingID)
+			}
+			if documentID != "" {
+				text = strings.ReplaceAll(text, "doc-sample", documentID)
+			}
+			if len(fn.Routes) == 0 {
+				runWorkerSample(t, s, fn, name, text)
+				return
 			}
 			var ev events.APIGatewayV2HTTPRequest
 			if err := json.Unmarshal([]byte(text), &ev); err != nil {
@@ -89,6 +102,15 @@ func TestSampleEvents(t *testing.T) {
 				later := *app
 				later.Now = func() time.Time { return b.Slot.Start.Add(time.Minute) }
 				app = &later
+			}
+			if name == "get-confirmation" || name == "checkin" {
+				b := waitStatus(t, s, bookingID, domain.StatusConfirmed)
+				if name == "checkin" {
+					ev.Body = strings.ReplaceAll(ev.Body, "<booking code>", b.Code)
+					later := *app
+					later.Now = func() time.Time { return b.Slot.Start.Add(time.Minute) }
+					app = &later
+				}
 			}
 			if name == "cancel-booking" {
 				// Cancelled bookings cannot be attended: book again for the
@@ -119,6 +141,15 @@ func TestSampleEvents(t *testing.T) {
 					t.Fatalf("booking response %s", resp.Body)
 				}
 				bookingID = b.ID
+			}
+			if name == "upload-document" {
+				var d struct {
+					DocumentID string `json:"documentId"`
+				}
+				if err := json.Unmarshal([]byte(resp.Body), &d); err != nil || d.DocumentID == "" {
+					t.Fatalf("upload response %s", resp.Body)
+				}
+				documentID = d.DocumentID
 			}
 		})
 	}
@@ -157,4 +188,52 @@ func ownSlots(t *testing.T, s stack, inst, svc string, n int) []string {
 		out = append(out, sl.ID)
 	}
 	return out
+}
+
+// runWorkerSample feeds an SQS or EventBridge sample to its worker, as
+// `sam local invoke -e` would.
+func runWorkerSample(t *testing.T, s stack, fn template.Function, name, text string) {
+	t.Helper()
+	ctx := context.Background()
+	w := s.rn.Worker()
+	if len(fn.Queues) > 0 {
+		var ev events.SQSEvent
+		if err := json.Unmarshal([]byte(text), &ev); err != nil || len(ev.Records) == 0 {
+			t.Fatalf("event is not an SQS event: %v", err)
+		}
+		resp, err := Workers[fn.LogicalID](w)(ctx, ev)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("%s: %v, failures %v", name, err, resp.BatchItemFailures)
+		}
+		return
+	}
+	var ev events.EventBridgeEvent
+	if err := json.Unmarshal([]byte(text), &ev); err != nil || ev.DetailType != "Scheduled Event" || ev.Time.IsZero() {
+		t.Fatalf("event is not a Scheduled Event: %v", err)
+	}
+	// Long before any test's deadline: the run must find nothing to do
+	// rather than expire other tests' bookings on the shared stack.
+	ev.Time = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := Scheduled[fn.LogicalID](w)(ctx, ev); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// bookEvent is the create-booking sample, for rebooking with its citizen.
+func bookEvent(t *testing.T) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	raw, err := os.ReadFile("../../../events/create-booking.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	for k := range ev.Headers {
+		if strings.EqualFold(k, "Idempotency-Key") {
+			delete(ev.Headers, k) // a new booking, not a replay of the sample's
+		}
+	}
+	return ev
 }

@@ -17,4 +17,8 @@ var bookingHandlers = map[string]func(*httpapi.App) http.Handler{
 	"RescheduleBookingFunction":   httpapi.RescheduleBooking,
 	"InstitutionBookingsFunction": httpapi.InstitutionBookings,
 	"RecordAttendanceFunction":    httpapi.RecordAttendance,
+	"UploadDocumentFunction":      httpapi.UploadDocument,
+	"SubmitDocumentFunction":      httpapi.SubmitDocument,
+	"GetConfirmationFunction":     httpapi.GetConfirmation,
+	"CheckinFunction":             httpapi.Checkin,
 }

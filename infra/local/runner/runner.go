@@ -16,13 +16,20 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/zapis/zapis/infra/emulators"
+	"github.com/zapis/zapis/infra/local/invoke"
 	"github.com/zapis/zapis/infra/provision"
 	"github.com/zapis/zapis/infra/template"
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/objects"
+	"github.com/zapis/zapis/shared/pipeline"
+	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
+	"github.com/zapis/zapis/shared/ticket"
 )
 
 // Config says how to run.
@@ -36,8 +43,14 @@ type Config struct {
 	SeedDays    int           // days of slots to generate, 14 by default
 	DevKey      string        // ZAPIS_DEV_KEY; random when empty
 	Timeout     time.Duration // per invocation, like a function timeout
-	Now         func() time.Time
-	Log         *slog.Logger
+	// Tick runs the schedules of template.yaml on their rate (make run);
+	// tests leave it off and run them with /_local/schedules/{name}/run.
+	Tick bool
+	// NoWorkers leaves the queues unpolled, for tests that drive the
+	// workers themselves.
+	NoWorkers bool
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Runner is a running local stack.
@@ -56,6 +69,11 @@ type Runner struct {
 	server    *http.Server
 	ready     atomic.Bool
 	seedStats SeedStats
+	sqs       *sqs.Client
+	worker    *pipeline.Worker
+	pollers   []*invoke.Poller
+	scheduler *invoke.Scheduler
+	stop      context.CancelFunc
 }
 
 // Start brings the stack up and serves until Close.
@@ -118,13 +136,33 @@ func (rn *Runner) start(ctx context.Context) error {
 	if !ok {
 		return errors.New("template has no DataTable")
 	}
-	rn.app = &httpapi.App{
-		Store: store.New(awsconf.DynamoDB(awsCfg), table),
-		Log:   rn.log,
-		Now:   rn.now,
+	bucket, ok := rn.res.Buckets["DocumentsBucket"]
+	if !ok {
+		return errors.New("template has no DocumentsBucket")
 	}
+	signer, err := ticket.NewSigner(ticketKey(rn.key))
+	if err != nil {
+		return err
+	}
+	st := store.New(awsconf.DynamoDB(awsCfg), table)
+	rn.sqs = awsconf.SQS(awsCfg)
+	objs := objects.Bucket{Client: awsconf.S3(awsCfg), Name: bucket}
+	confirmations := queue.Confirmations{Sender: queue.Sender{Client: rn.sqs, URL: rn.res.QueueURLs["ConfirmationQueue"]}}
+	rn.app = &httpapi.App{
+		Store:          st,
+		Log:            rn.log,
+		Now:            rn.now,
+		Confirmations:  confirmations,
+		DocumentChecks: queue.DocumentChecks{Sender: queue.Sender{Client: rn.sqs, URL: rn.res.QueueURLs["DocumentCheckQueue"]}},
+		Objects:        objs,
+		Signer:         signer,
+	}
+	rn.worker = &pipeline.Worker{Store: st, Objects: objs, Confirmations: confirmations, Signer: signer, Log: rn.log, Now: rn.now}
 	rn.routes, err = bindRoutes(tpl.Functions(), rn.app, Handlers)
 	if err != nil {
+		return err
+	}
+	if err := rn.bindWorkers(tpl.Functions(), rn.worker); err != nil {
 		return err
 	}
 	if rn.cfg.Seed {
@@ -148,6 +186,18 @@ func (rn *Runner) start(ctx context.Context) error {
 			rn.log.Error("serve", "error", err.Error())
 		}
 	}()
+	// Workers and schedules run on their own context: they stop at Close,
+	// not when the caller's start-up context ends.
+	bg, stop := context.WithCancel(context.Background())
+	rn.stop = stop
+	if !rn.cfg.NoWorkers {
+		for _, p := range rn.pollers {
+			p.Start(bg)
+		}
+	}
+	if rn.cfg.Tick {
+		rn.scheduler.Start(bg)
+	}
 	rn.ready.Store(true)
 	rn.log.Info("zapis local stack is up", "url", rn.URL(), "endpoint", endpoint, "embedded", rn.edge != nil,
 		"routes", len(rn.routes), "services", rn.seedStats.Services, "institutions", rn.seedStats.Institutions, "slots", rn.seedStats.Slots)
@@ -178,13 +228,35 @@ func (rn *Runner) Endpoint() string { return rn.endpoint }
 // Resources returns the names of the provisioned resources.
 func (rn *Runner) Resources() *provision.Provisioned { return rn.res }
 
-// Close stops serving and shuts the embedded emulators down.
+// Worker exposes the workers' dependencies to tests.
+func (rn *Runner) Worker() *pipeline.Worker { return rn.worker }
+
+// Pollers returns the queue pollers, for tests that drive them.
+func (rn *Runner) Pollers() []*invoke.Poller { return rn.pollers }
+
+// RunSchedule runs scheduled function name (remind-24h, expire-pending…) as
+// EventBridge would at instant at.
+func (rn *Runner) RunSchedule(ctx context.Context, name string, at time.Time) (any, error) {
+	return rn.scheduler.Run(ctx, name, at)
+}
+
+// Close stops serving, the workers and the schedules, and shuts the
+// embedded emulators down.
 func (rn *Runner) Close() {
 	rn.ready.Store(false)
 	if rn.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = rn.server.Shutdown(ctx)
 		cancel()
+	}
+	if rn.stop != nil {
+		rn.stop()
+	}
+	for _, p := range rn.pollers {
+		p.Close()
+	}
+	if rn.scheduler != nil {
+		rn.scheduler.Close()
 	}
 	if rn.edge != nil {
 		_ = rn.edge.Close()

@@ -1,0 +1,12 @@
+// Command upload-document is the Lambda behind POST /bookings/{id}/documents.
+package main
+
+import (
+	"github.com/zapis/zapis/shared/config"
+	"github.com/zapis/zapis/shared/httpapi"
+	"github.com/zapis/zapis/shared/lambdaapi"
+)
+
+func main() {
+	lambdaapi.Start(httpapi.UploadDocument(httpapi.MustApp(config.NeedDocumentsBucket)))
+}
