@@ -83,8 +83,8 @@ type Function struct {
 	// EnvComputed are variables set by other intrinsics (a !Sub with a
 	// Secrets Manager dynamic reference): declared, known only in AWS.
 	EnvComputed map[string]bool
-	CodeURI     string            // CodeUri, "." here
-	BuildMethod string            // Metadata.BuildMethod, "makefile" here
+	CodeURI     string // CodeUri, "." here
+	BuildMethod string // Metadata.BuildMethod, "makefile" here
 	Routes      []Route
 	Schedules   []Schedule
 	Queues      []string // logical ids of SQS event sources

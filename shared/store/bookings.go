@@ -31,12 +31,12 @@ const (
 // bookingItem is the booking's main item. History lives in items of its
 // own under the same partition, so one Query reads a whole booking.
 type bookingItem struct {
-	PK      string `json:"PK"`
-	SK      string `json:"SK"`
-	GSI1PK  string `json:"GSI1PK"`
-	GSI1SK  string `json:"GSI1SK"`
-	GSI2PK  string `json:"GSI2PK"`
-	GSI2SK  string `json:"GSI2SK"`
+	PK      string         `json:"PK"`
+	SK      string         `json:"SK"`
+	GSI1PK  string         `json:"GSI1PK"`
+	GSI1SK  string         `json:"GSI1SK"`
+	GSI2PK  string         `json:"GSI2PK"`
+	GSI2SK  string         `json:"GSI2SK"`
 	Citizen string         `json:"citizen"`
 	Ver     int            `json:"version"`
 	Armed   time.Time      `json:"armedAt"`
