@@ -51,6 +51,11 @@ $(eval $(call lambda,CheckinFunction,checkin))
 $(eval $(call lambda,DocumentCheckFunction,document-check))
 $(eval $(call lambda,ConfirmationFunction,confirmation))
 $(eval $(call lambda,ExpirePendingFunction,expire-pending))
+$(eval $(call lambda,GetNotificationSettingsFunction,get-notification-settings))
+$(eval $(call lambda,PutNotificationSettingsFunction,put-notification-settings))
+$(eval $(call lambda,ListNotificationsFunction,list-notifications))
+$(eval $(call lambda,Remind24hFunction,remind-24h))
+$(eval $(call lambda,Remind1hFunction,remind-1h))
 
 .PHONY: help run test lint build bench
 

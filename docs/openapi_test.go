@@ -27,12 +27,6 @@ const (
 // route test fails while a route is both deployed and pending, so the list
 // only ever shrinks. Local-runner routes (x-local-only) never belong here.
 var pending = map[route]string{
-	// Citizen profile and settings.
-	{"GET", "/me/notification-settings"}: "notification settings",
-	{"PUT", "/me/notification-settings"}: "notification settings",
-
-	// Booking notifications.
-	{"GET", "/bookings/{id}/notifications"}: "notification journal",
 }
 
 // publicOperations are the operations the contract serves without a token

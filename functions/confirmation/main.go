@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	lambda.Start(pipeline.MustWorker(config.NeedDocumentsBucket, config.NeedTicketKey).Confirm)
+	lambda.Start(pipeline.MustWorker(config.NeedDocumentsBucket, config.NeedTicketKey, config.NeedNotificationsTopic).Confirm)
 }

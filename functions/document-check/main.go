@@ -9,5 +9,5 @@ import (
 )
 
 func main() {
-	lambda.Start(pipeline.MustWorker(config.NeedDocumentsBucket, config.NeedConfirmationQueue).CheckDocuments)
+	lambda.Start(pipeline.MustWorker(config.NeedDocumentsBucket, config.NeedConfirmationQueue, config.NeedNotificationsTopic).CheckDocuments)
 }

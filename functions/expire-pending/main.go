@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	lambda.Start(pipeline.MustWorker(config.NeedConfirmationQueue).ExpirePending)
+	lambda.Start(pipeline.MustWorker(config.NeedConfirmationQueue, config.NeedNotificationsTopic).ExpirePending)
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	lambdaapi.Start(httpapi.RescheduleBooking(httpapi.MustApp(config.NeedConfirmationQueue)))
+	lambdaapi.Start(httpapi.RescheduleBooking(httpapi.MustApp(config.NeedConfirmationQueue, config.NeedNotificationsTopic)))
 }

@@ -35,6 +35,7 @@ func main() {
 		EndpointURL:  os.Getenv("AWS_ENDPOINT_URL"),
 		Seed:         seedOn,
 		DevKey:       os.Getenv("ZAPIS_DEV_KEY"),
+		Tick:         true, // the schedules run on their rate, as in AWS
 		Log:          log,
 	})
 	if err != nil {

@@ -36,6 +36,7 @@ type API struct {
 	DocumentCheckQueueURL string // DOCUMENT_CHECK_QUEUE_URL
 	ConfirmationQueueURL  string // CONFIRMATION_QUEUE_URL
 	TicketKey             []byte // TICKET_SIGNING_KEY, at least 32 bytes
+	NotificationsTopicARN string // NOTIFICATIONS_TOPIC_ARN
 }
 
 // Need names a part of the configuration a function cannot run without.
@@ -46,6 +47,7 @@ const (
 	NeedDocumentCheckQueue
 	NeedConfirmationQueue
 	NeedTicketKey
+	NeedNotificationsTopic
 )
 
 // MinTicketKeyLen is the shortest accepted QR signing key (HMAC-SHA256).
@@ -101,6 +103,8 @@ func LoadAPI(get Getenv, needs ...Need) (API, error) {
 			c.DocumentCheckQueueURL = r.required("DOCUMENT_CHECK_QUEUE_URL")
 		case NeedConfirmationQueue:
 			c.ConfirmationQueueURL = r.required("CONFIRMATION_QUEUE_URL")
+		case NeedNotificationsTopic:
+			c.NotificationsTopicARN = r.required("NOTIFICATIONS_TOPIC_ARN")
 		case NeedTicketKey:
 			// Never logged: the error names the variable, not its value.
 			if k := r.required("TICKET_SIGNING_KEY"); k != "" && len(k) < MinTicketKeyLen {

@@ -183,6 +183,9 @@ const (
 	DueExpire    DueKind = "expire"
 	DueRemind24h DueKind = "remind_24h"
 	DueRemind1h  DueKind = "remind_1h"
+	// DueNotify marks a booking with notifications still to publish; it is
+	// written with them and cleared once all are out.
+	DueNotify DueKind = "notify"
 )
 
 // DueKinds lists every kind, so a change can clear what no longer applies.

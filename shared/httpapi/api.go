@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/store"
 	"github.com/zapis/zapis/shared/ticket"
@@ -36,6 +38,21 @@ type App struct {
 	Objects objects.Bucket
 	// Signer verifies the QR codes of tickets (check-in).
 	Signer ticket.Signer
+	// Notifier tells citizens about cancellations and moves. Nil: nobody
+	// is told (functions that change nothing).
+	Notifier *notifier.Notifier
+}
+
+// tell notifies the citizen of a change already made. The change stands
+// either way: a failure to record the notification is logged loudly (a
+// failed publish is recorded and retried by the reminder runs).
+func (a *App) tell(ctx context.Context, b domain.Booking, ev notifier.Event) {
+	if a.Notifier == nil {
+		return
+	}
+	if _, err := a.Notifier.Notify(ctx, b, ev); err != nil {
+		a.Log.ErrorContext(ctx, "notification not recorded", "bookingId", b.ID, "kind", string(ev.Kind), "error", err.Error())
+	}
 }
 
 // DocumentChecker queues the check of an uploaded document.

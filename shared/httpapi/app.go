@@ -9,6 +9,7 @@ import (
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/config"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
@@ -45,6 +46,9 @@ func NewApp(ctx context.Context, cfg config.API) (*App, error) {
 		if app.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.NotificationsTopicARN != "" {
+		app.Notifier = &notifier.Notifier{Store: app.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: app.Log, Now: time.Now}
 	}
 	return app, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zapis/zapis/shared/domain"
+	"github.com/zapis/zapis/shared/notifier"
+	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/store"
 )
 
@@ -178,6 +180,18 @@ func (a *App) requestTicket(ctx context.Context, b domain.Booking) {
 	}
 }
 
+// movedFrom returns the start a booking was last moved from, from its
+// history.
+func movedFrom(b domain.Booking) (time.Time, bool) {
+	for i := len(b.History) - 1; i >= 0; i-- {
+		if h := b.History[i]; h.Action == domain.ActionRescheduled {
+			t, err := time.Parse(time.RFC3339, h.Details["fromStart"])
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
 // ownBooking reads a booking the caller may see as a citizen: another
 // citizen's booking is not found, so its existence is not revealed.
 func (a *App) ownBooking(ctx context.Context, p Principal, id string) (domain.Booking, error) {
@@ -321,6 +335,8 @@ func CancelBooking(a *App) http.Handler {
 				return err
 			}
 			a.Log.InfoContext(ctx, "booking cancelled", "bookingId", b.ID)
+			b.Status = domain.StatusCancelled
+			a.tell(ctx, b, notifier.Event{Kind: notify.KindCancelled, Key: "cancelled"})
 			return a.writeBooking(ctx, w, p, id)
 		}
 		return fmt.Errorf("booking %s kept changing: %w", id, domain.ErrUnavailable)
@@ -375,6 +391,9 @@ func RescheduleBooking(a *App) http.Handler {
 			return err
 		}
 		a.requestTicket(ctx, b)
+		if prev, ok := movedFrom(b); ok {
+			a.tell(ctx, b, notifier.Event{Kind: notify.KindRescheduled, Key: b.Slot.ID + "@" + strconv.Itoa(b.Version), PreviousStart: prev})
+		}
 		return writeJSON(w, http.StatusOK, viewFor(b, p))
 	})
 }

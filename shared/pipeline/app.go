@@ -8,6 +8,7 @@ import (
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/config"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
@@ -35,6 +36,9 @@ func NewWorker(ctx context.Context, cfg config.API) (*Worker, error) {
 		if w.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.NotificationsTopicARN != "" {
+		w.Notifier = &notifier.Notifier{Store: w.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: w.Log, Now: time.Now}
 	}
 	return w, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
+	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
 	"github.com/zapis/zapis/shared/ticket"
@@ -48,9 +50,13 @@ func (w *Worker) confirm(ctx context.Context, id string) error {
 			return err
 		}
 		if !b.NeedsTicket() {
-			// Confirmed already (a duplicate), cancelled, or still missing
-			// documents: nothing to do.
+			// Confirmed already (a duplicate: make sure the citizen was
+			// told, which a crash may have prevented), cancelled, or still
+			// missing documents.
 			w.Log.InfoContext(ctx, "no ticket needed", "status", string(b.Status))
+			if b.Status == domain.StatusConfirmed {
+				return w.tell(ctx, b, notifier.Event{Kind: notify.KindConfirmed, Key: "confirmed"})
+			}
 			return nil
 		}
 		now := w.Now().UTC()
@@ -79,6 +85,9 @@ func (w *Worker) confirm(ctx context.Context, id string) error {
 			return err
 		}
 		w.Log.InfoContext(ctx, "ticket issued", "action", h.Action, "slotId", b.Slot.ID, "bytes", len(pdf))
+		if h.Action == domain.ActionConfirmed {
+			return w.tell(ctx, b, notifier.Event{Kind: notify.KindConfirmed, Key: "confirmed"})
+		}
 		return nil
 	}
 	return fmt.Errorf("booking %s kept changing: %w", id, domain.ErrUnavailable)

@@ -13,6 +13,8 @@ import (
 	"github.com/zapis/zapis/shared/docs"
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
+	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
@@ -52,7 +54,7 @@ func (w *Worker) checkDocument(ctx context.Context, m queue.DocumentCheck) error
 		switch d.Status {
 		case domain.DocAccepted, domain.DocRejected:
 			// A duplicate delivery, or a retry after the send below failed.
-			return w.afterCheck(ctx, b)
+			return w.afterCheck(ctx, b, d)
 		case domain.DocIssued:
 			w.Log.WarnContext(ctx, "document check before submit; dropped")
 			return nil
@@ -88,7 +90,7 @@ func (w *Worker) checkDocument(ctx context.Context, m queue.DocumentCheck) error
 			return err
 		}
 		w.Log.InfoContext(ctx, "document checked", "type", d.Type, "status", d.Status, "reason", d.Reason, "size", size)
-		return w.afterCheck(ctx, b.WithDocument(d))
+		return w.afterCheck(ctx, b.WithDocument(d), d)
 	}
 	return fmt.Errorf("booking %s kept changing: %w", m.BookingID, domain.ErrUnavailable)
 }
@@ -134,9 +136,25 @@ func (w *Worker) inspect(ctx context.Context, d domain.Document) (string, int64,
 // afterCheck queues the confirmation of a booking whose mandatory documents
 // are all accepted. Sending twice is harmless: the confirmation worker does
 // nothing for a booking that has its ticket.
-func (w *Worker) afterCheck(ctx context.Context, b domain.Booking) error {
+func (w *Worker) afterCheck(ctx context.Context, b domain.Booking, d domain.Document) error {
+	if d.Status == domain.DocRejected && b.Shows(d) {
+		e, _ := b.RequiredDocument(d.Type)
+		if err := w.tell(ctx, b, notifier.Event{Kind: notify.KindDocumentRejected, Key: d.ID, DocumentName: e.Name, Reason: d.Reason}); err != nil {
+			return err
+		}
+	}
 	if !b.ReadyToConfirm() {
 		return nil
 	}
 	return w.Confirmations.RequestConfirmation(ctx, b.ID)
+}
+
+// tell notifies the citizen; a duplicate event is recorded once, so a
+// redelivered message may call it again safely.
+func (w *Worker) tell(ctx context.Context, b domain.Booking, ev notifier.Event) error {
+	if w.Notifier == nil {
+		return nil
+	}
+	_, err := w.Notifier.Notify(ctx, b, ev)
+	return err
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
+	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/store"
 )
 
@@ -87,7 +89,8 @@ func (w *Worker) expireOne(ctx context.Context, d store.Due, now time.Time, sum 
 			}
 			sum.Expired++
 			w.Log.InfoContext(ctx, "booking expired")
-			return nil
+			b.Status = domain.StatusCancelled
+			return w.tell(ctx, b, notifier.Event{Kind: notify.KindExpired, Key: "expired"})
 		case b.ReadyToConfirm():
 			// Every document is in but the booking is still pending: the
 			// confirmation request was lost. Ask again; the marker stays

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
@@ -30,8 +31,11 @@ type Worker struct {
 	// ready, and where the expiry run re-sends ones whose request was lost.
 	Confirmations queue.Confirmations
 	Signer        ticket.Signer
-	Log           *slog.Logger
-	Now           func() time.Time
+	// Notifier tells citizens what happened (confirmed, rejected, expired)
+	// and sends the reminders.
+	Notifier *notifier.Notifier
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // maxAttempts bounds re-reads after a concurrent change of a booking.

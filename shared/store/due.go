@@ -91,7 +91,7 @@ func (s *Store) dueDelete(d Due) types.TransactWriteItem {
 		TableName:                 aws.String(s.table),
 		Key:                       dueKey(d.BookingID, d.Kind),
 		ConditionExpression:       aws.String("dueAt = :at"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(d.At.UTC().Format(time.RFC3339Nano))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(dueSecond(d.At).Format(time.RFC3339Nano))},
 	}}
 }
 

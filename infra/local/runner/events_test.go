@@ -22,7 +22,8 @@ import (
 var eventOrder = []string{"put-profile", "get-profile", "create-booking", "list-bookings", "get-booking",
 	"upload-document", "submit-document", "document-check",
 	"reschedule-booking", "institution-bookings", "cancel-booking", "record-attendance",
-	"confirmation", "get-confirmation", "checkin", "expire-pending"}
+	"confirmation", "get-confirmation", "checkin", "list-notifications",
+	"put-notification-settings", "get-notification-settings", "expire-pending", "remind-24h", "remind-1h"}
 
 // TestSampleEvents feeds every events/<name>.json, as `sam local invoke -e`
 // would, to its function's handler on the embedded stack, and expects

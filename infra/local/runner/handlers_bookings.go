@@ -21,4 +21,8 @@ var bookingHandlers = map[string]func(*httpapi.App) http.Handler{
 	"SubmitDocumentFunction":      httpapi.SubmitDocument,
 	"GetConfirmationFunction":     httpapi.GetConfirmation,
 	"CheckinFunction":             httpapi.Checkin,
+
+	"GetNotificationSettingsFunction": httpapi.GetNotificationSettings,
+	"PutNotificationSettingsFunction": httpapi.PutNotificationSettings,
+	"ListNotificationsFunction":       httpapi.ListNotifications,
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/pipeline"
 	"github.com/zapis/zapis/shared/queue"
@@ -157,7 +158,13 @@ func (rn *Runner) start(ctx context.Context) error {
 		Objects:        objs,
 		Signer:         signer,
 	}
-	rn.worker = &pipeline.Worker{Store: st, Objects: objs, Confirmations: confirmations, Signer: signer, Log: rn.log, Now: rn.now}
+	topic, ok := rn.res.TopicARNs["NotificationsTopic"]
+	if !ok {
+		return errors.New("template has no NotificationsTopic")
+	}
+	notif := &notifier.Notifier{Store: st, SNS: awsconf.SNS(awsCfg), TopicARN: topic, Log: rn.log, Now: rn.now}
+	rn.app.Notifier = notif
+	rn.worker = &pipeline.Worker{Store: st, Objects: objs, Confirmations: confirmations, Signer: signer, Notifier: notif, Log: rn.log, Now: rn.now}
 	rn.routes, err = bindRoutes(tpl.Functions(), rn.app, Handlers)
 	if err != nil {
 		return err

@@ -27,6 +27,12 @@ var Scheduled = map[string]func(*pipeline.Worker) invoke.ScheduledHandler{
 	"ExpirePendingFunction": func(w *pipeline.Worker) invoke.ScheduledHandler {
 		return func(ctx context.Context, ev events.EventBridgeEvent) (any, error) { return w.ExpirePending(ctx, ev) }
 	},
+	"Remind24hFunction": func(w *pipeline.Worker) invoke.ScheduledHandler {
+		return func(ctx context.Context, ev events.EventBridgeEvent) (any, error) { return w.Remind24h(ctx, ev) }
+	},
+	"Remind1hFunction": func(w *pipeline.Worker) invoke.ScheduledHandler {
+		return func(ctx context.Context, ev events.EventBridgeEvent) (any, error) { return w.Remind1h(ctx, ev) }
+	},
 }
 
 // ticketKey derives the local QR signing key from the development key, so
