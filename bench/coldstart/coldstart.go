@@ -220,7 +220,7 @@ func coldStart(ctx context.Context, bin string, event []byte, arn string, env []
 
 	out := &tail{max: 4 << 10}
 	cmd := exec.Command(bin)
-	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	cmd.Env = append(slices.Clip(env), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = time.Second // a stray child holding the pipes must not hang Wait
 
@@ -249,7 +249,11 @@ func coldStart(ctx context.Context, bin string, event []byte, arn string, env []
 		select {
 		case a = <-api.answered:
 		default:
-			return start{status: "exited: " + err.Error()}, fmt.Errorf("exited without answering (%v); output:\n%s", err, out)
+			why := "exit status 0"
+			if err != nil {
+				why = err.Error()
+			}
+			return start{status: "exited: " + why}, fmt.Errorf("exited without answering (%s); output:\n%s", why, out)
 		}
 	case <-timer.C:
 		return start{status: "timeout"}, fmt.Errorf("no answer within %v; output:\n%s", StartTimeout, out)

@@ -31,8 +31,11 @@ import (
 
 func main() {
 	mode := os.Getenv("PROBE_MODE")
-	if mode == "exit" {
+	switch mode {
+	case "exit":
 		os.Exit(3)
+	case "quit":
+		return
 	}
 	lambda.Start(func(ctx context.Context, ev json.RawMessage) (any, error) {
 		switch mode {
@@ -74,6 +77,7 @@ func TestMeasureProbe(t *testing.T) {
 		{"proxy", 1, "response 404", false},
 		{"error", 1, "error: errorString", false},
 		{"exit", 1, "exited: exit status 3", true},
+		{"quit", 1, "exited: exit status 0", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {

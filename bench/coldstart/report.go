@@ -34,11 +34,19 @@ type Machine struct {
 	NumCPU    int    `json:"numCPU"`
 	CPU       string `json:"cpu,omitempty"` // /proc/cpuinfo model name
 	GoVersion string `json:"goVersion"`
+	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute load when the starts
+	// began: cold starts are CPU-bound, so a busy machine inflates them.
+	LoadAvg string `json:"loadAvg,omitempty"`
 }
 
 // ThisMachine describes the machine the harness runs on.
 func ThisMachine() Machine {
 	m := Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(load)); len(f) >= 3 {
+			m.LoadAvg = strings.Join(f[:3], " ")
+		}
+	}
 	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.Lines(string(info)) {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {

@@ -116,9 +116,9 @@ func runAll(tb testing.TB) Report {
 	rep.WallTime = time.Since(began)
 
 	m, p := rep.Machine, rep.Phases
-	fmt.Printf("\nCold starts on %s/%s, %d CPUs (%s), %s; median of %d starts.\n"+
+	fmt.Printf("\nCold starts on %s/%s, %d CPUs (%s), %s, load average %s; median of %d starts.\n"+
 		"Wall time %.1f s: stack %.1f s, host build %.1f s, linux/arm64 build %.1f s, starts %.1f s.\n\n",
-		m.GOOS, m.GOARCH, m.NumCPU, m.CPU, m.GoVersion, rep.Starts, rep.WallTime.Seconds(),
+		m.GOOS, m.GOARCH, m.NumCPU, m.CPU, m.GoVersion, m.LoadAvg, rep.Starts, rep.WallTime.Seconds(),
 		p.Stack.Seconds(), p.BuildHost.Seconds(), p.BuildShipped.Seconds(), p.Measure.Seconds())
 	if err := WriteTable(os.Stdout, append([]Result{rep.Baseline}, rep.Functions...)); err != nil {
 		tb.Error(err)

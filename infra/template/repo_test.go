@@ -423,8 +423,12 @@ func TestLocalResources(t *testing.T) {
 		}
 	}
 
-	if len(res.Topics) != 1 || res.Topics[0].Name != "zapis-notifications" {
-		t.Errorf("topics = %+v, want zapis-notifications", res.Topics)
+	var topics []string
+	for _, tp := range res.Topics {
+		topics = append(topics, tp.Name)
+	}
+	if strings.Join(topics, ",") != "zapis-alarms,zapis-notifications" {
+		t.Errorf("topics = %v, want zapis-alarms and zapis-notifications", topics)
 	}
 	wantSubs := map[string]string{
 		"SmsDeliveryQueue":   `{"channel":["sms"]}`,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zapis/zapis/shared/domain"
+	"github.com/zapis/zapis/shared/metrics"
 	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/store"
@@ -115,8 +116,12 @@ func CreateBooking(a *App) http.Handler {
 		b, err := a.createBooking(ctx, p, req.SlotID, claim)
 		if err != nil {
 			a.release(ctx, claim)
+			if errors.Is(err, domain.ErrSlotFull) {
+				metrics.Count(metrics.SlotFull, 1)
+			}
 			return err
 		}
+		metrics.Count(metrics.BookingsCreated, 1)
 		a.Log.InfoContext(ctx, "booking created", "bookingId", b.ID, "slotId", b.Slot.ID, "serviceId", b.Service.ID)
 		a.requestTicket(ctx, b)
 		w.Header().Set("Location", "/bookings/"+b.ID)
@@ -335,6 +340,7 @@ func CancelBooking(a *App) http.Handler {
 				return err
 			}
 			a.Log.InfoContext(ctx, "booking cancelled", "bookingId", b.ID)
+			metrics.Count(metrics.Cancellations, 1)
 			b.Status = domain.StatusCancelled
 			a.tell(ctx, b, notifier.Event{Kind: notify.KindCancelled, Key: "cancelled"})
 			return a.writeBooking(ctx, w, p, id)

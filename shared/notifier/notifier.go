@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/zapis/zapis/shared/domain"
+	"github.com/zapis/zapis/shared/metrics"
 	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/store"
 )
@@ -176,6 +177,7 @@ func (n *Notifier) publish(ctx context.Context, e store.Notification, now time.T
 	e.At = now
 	if err != nil {
 		e.Status, e.LastError = store.NotifFailed, errorClass(err)
+		metrics.Count(metrics.PublishFailures, 1)
 		n.Log.WarnContext(ctx, "publish failed; will retry", "bookingId", e.BookingID, "kind", e.Kind, "channel", e.Channel, "attempt", e.Attempts, "error", err.Error())
 	} else {
 		e.Status, e.MessageID, e.LastError = store.NotifPublished, aws.ToString(out.MessageId), ""

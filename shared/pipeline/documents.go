@@ -13,6 +13,7 @@ import (
 	"github.com/zapis/zapis/shared/docs"
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/metrics"
 	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/objects"
@@ -90,6 +91,9 @@ func (w *Worker) checkDocument(ctx context.Context, m queue.DocumentCheck) error
 			return err
 		}
 		w.Log.InfoContext(ctx, "document checked", "type", d.Type, "status", d.Status, "reason", d.Reason, "size", size)
+		if d.Status == domain.DocRejected {
+			metrics.Count(metrics.DocumentsRejected, 1)
+		}
 		return w.afterCheck(ctx, b.WithDocument(d), d)
 	}
 	return fmt.Errorf("booking %s kept changing: %w", m.BookingID, domain.ErrUnavailable)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/metrics"
 	"github.com/zapis/zapis/shared/notifier"
 	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/store"
@@ -111,6 +112,7 @@ func (w *Worker) remindOne(ctx context.Context, d store.Due, kind domain.DueKind
 		sum.Skipped++ // another run took this marker first
 		return nil
 	}
+	metrics.Count(metrics.RemindersSent, res.Published)
 	sum.Sent += res.Published
 	sum.Suppressed += res.Suppressed
 	sum.Failed += res.Failed

@@ -104,3 +104,39 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// LoadBookings writes bookings with their history's first entry and their
+// due markers, 25 items a call, without seats, guards or codes: a bulk load
+// for benchmarks that need a big table, never for real bookings (those go
+// through CreateBooking's transaction).
+func (s *Store) LoadBookings(ctx context.Context, bookings []domain.Booking) error {
+	var reqs []types.WriteRequest
+	flush := func(force bool) error {
+		for len(reqs) >= batchWriteLimit || (force && len(reqs) > 0) {
+			n := min(batchWriteLimit, len(reqs))
+			if err := s.batchWrite(ctx, reqs[:n]); err != nil {
+				return err
+			}
+			reqs = reqs[n:]
+		}
+		return nil
+	}
+	for _, b := range bookings {
+		item, err := newBookingItem(b)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		due, err := s.dueWrites(b, false)
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: d.Put.Item}})
+		}
+		if err := flush(false); err != nil {
+			return err
+		}
+	}
+	return flush(true)
+}

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/zapis/zapis/infra/emulators"
@@ -50,8 +51,11 @@ type Config struct {
 	// NoWorkers leaves the queues unpolled, for tests that drive the
 	// workers themselves.
 	NoWorkers bool
-	Now       func() time.Time
-	Log       *slog.Logger
+	// AWS, when set, adjusts the SDK configuration every client is built
+	// from (benchmarks add a middleware that counts requests and items).
+	AWS func(*aws.Config)
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Runner is a running local stack.
@@ -128,6 +132,9 @@ func (rn *Runner) start(ctx context.Context) error {
 	awsCfg, err := awsconf.Load(ctx, endpoint)
 	if err != nil {
 		return err
+	}
+	if rn.cfg.AWS != nil {
+		rn.cfg.AWS(&awsCfg)
 	}
 	rn.res, err = provision.Apply(ctx, awsCfg, resources)
 	if err != nil {

@@ -72,6 +72,8 @@ queue zapis-notify-push-dlq MessageRetentionPeriod=1209600
 queue zapis-notify-push VisibilityTimeout=180 MessageRetentionPeriod=345600 dlq=zapis-notify-push-dlq maxReceiveCount=5
 
 # ----------------------------------------------------------------------- SNS
+awslocal sns create-topic --name zapis-alarms >/dev/null
+echo "topic zapis-alarms"
 awslocal sns create-topic --name zapis-notifications >/dev/null
 echo "topic zapis-notifications"
 TOPIC_ARN=arn:aws:sns:$REGION:$ACCOUNT:zapis-notifications

@@ -1,0 +1,142 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchReport gathers what every benchmark of one run measured, and is
+// written at the end as JSON and Markdown (ZAPIS_BENCH_OUT, default
+// bench/out/report.{json,md}): one report, one machine, one run.
+type benchReport struct {
+	mu       sync.Mutex
+	Machine  map[string]string `json:"machine"`
+	Started  time.Time         `json:"started"`
+	Sections map[string]any    `json:"sections"`
+	order    []string
+}
+
+var report = &benchReport{Sections: map[string]any{}}
+
+func (r *benchReport) add(name string, v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.Sections[name]; !ok {
+		r.order = append(r.order, name)
+	}
+	r.Sections[name] = v
+}
+
+func TestMain(m *testing.M) {
+	report.Started = time.Now().UTC()
+	report.Machine = machine()
+	code := m.Run()
+	if len(report.Sections) > 0 {
+		if err := report.write(); err != nil {
+			fmt.Fprintln(os.Stderr, "write report:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func machine() map[string]string {
+	m := map[string]string{"go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH, "cpus": fmt.Sprint(runtime.NumCPU())}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m["cpu"] = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		first, _, _ := strings.Cut(string(b), "\n")
+		m["memory"] = strings.Join(strings.Fields(strings.TrimPrefix(first, "MemTotal:")), " ")
+	}
+	return m
+}
+
+func (r *benchReport) write() error {
+	out := os.Getenv("ZAPIS_BENCH_OUT")
+	if out == "" {
+		out = filepath.Join("out", "report")
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out+".json", js, 0o644); err != nil {
+		return err
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Zapis benchmark report\n\n%s, %s CPUs (%s), %s, %s; started %s.\n",
+		r.Machine["cpu"], r.Machine["cpus"], r.Machine["arch"], r.Machine["memory"], r.Machine["go"], r.Started.Format(time.RFC3339))
+	for _, name := range r.order {
+		fmt.Fprintf(&md, "\n## %s\n\n%s", name, table(r.Sections[name]))
+	}
+	if err := os.WriteFile(out+".md", []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "benchmark report: %s.json, %s.md\n", out, out)
+	fmt.Fprint(os.Stderr, md.String())
+	return nil
+}
+
+// table renders a slice of flat records (or one record) as Markdown.
+func table(v any) string {
+	js, _ := json.Marshal(v)
+	var rows []map[string]any
+	if json.Unmarshal(js, &rows) != nil {
+		var one map[string]any
+		if json.Unmarshal(js, &one) != nil {
+			return "```\n" + string(js) + "\n```\n"
+		}
+		rows = []map[string]any{one}
+	}
+	if len(rows) == 0 {
+		return "(none)\n"
+	}
+	var cols []string
+	for k := range rows[0] {
+		cols = append(cols, k)
+	}
+	sort.Strings(cols)
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(cols, " | ") + " |\n|" + strings.Repeat("---|", len(cols)) + "\n")
+	for _, row := range rows {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			cells[i] = cell(row[c])
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	return b.String()
+}
+
+func cell(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			return fmt.Sprint(int64(x))
+		}
+		return fmt.Sprintf("%.3g", x)
+	case map[string]any, []any:
+		js, _ := json.Marshal(x)
+		return string(js)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
