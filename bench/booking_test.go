@@ -26,6 +26,10 @@ import (
 // item, so it gets fewer latency samples and a one-day seed.
 const contendedSeats = 5
 
+// contentionRounds is how many times the contention test is repeated, each
+// with fresh citizens and a fresh slot.
+const contentionRounds = 10
+
 // contenders is 1,000 on the embedded engine. moto, serialised, answers
 // about 15 requests a second: 1,000 clients outlast any sane timeout there,
 // so it gets the 200 of the race test.
@@ -49,6 +53,8 @@ func stacks(b *testing.B) []*stackUnderTest {
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
 	cfg := runner.Config{Addr: "127.0.0.1:0", TemplatePath: "../template.yaml", Seed: true, SeedDays: 2, Log: quiet}
+	embMeter := newMeter()
+	cfg.AWS = embMeter.install
 	var out []*stackUnderTest
 	emb, err := runner.Start(ctx, cfg)
 	if err != nil {
@@ -56,6 +62,7 @@ func stacks(b *testing.B) []*stackUnderTest {
 	}
 	b.Cleanup(emb.Close)
 	out = append(out, newStack(b, "embedded", emb))
+	out[0].m = embMeter
 
 	moto, err := emulators.StartMoto(ctx)
 	switch {
@@ -71,12 +78,15 @@ func stacks(b *testing.B) []*stackUnderTest {
 		// moto runs one request at a time (see emulators.serializedMoto):
 		// 1,000 queued clients outlast a Lambda's usual timeout there.
 		mcfg.Timeout = 5 * time.Minute
+		motoMeter := newMeter()
+		mcfg.AWS = motoMeter.install
 		rn, err := runner.Start(ctx, mcfg)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(rn.Close)
 		out = append(out, newStack(b, "moto", rn))
+		out[len(out)-1].m = motoMeter
 	}
 	return out
 }
@@ -86,6 +96,7 @@ type stackUnderTest struct {
 	rn     *runner.Runner
 	st     *store.Store
 	client *http.Client
+	m      *meter // counts what the stack's own clients ask of DynamoDB
 }
 
 func newStack(b *testing.B, name string, rn *runner.Runner) *stackUnderTest {
@@ -239,6 +250,8 @@ func BenchmarkBookingLatency(b *testing.B) {
 				b.ReportMetric(ms(bareP99), "bare-p99-ms")
 				b.ReportMetric(float64(apiP50)/float64(bareP50), "p50-ratio")
 				b.ReportMetric(float64(apiP99)/float64(bareP99), "p99-ratio")
+				report.add("bookingLatency/"+s.name, map[string]any{"samples": len(api), "apiP50ms": ms(apiP50), "apiP99ms": ms(apiP99),
+					"bareP50ms": ms(bareP50), "bareP99ms": ms(bareP99), "ratioP50": float64(apiP50) / float64(bareP50), "ratioP99": float64(apiP99) / float64(bareP99)})
 				fmt.Fprintf(os.Stdout, "| %s | booking via API | %d | %.2f | %.2f |\n| %s | bare TransactWriteItems | %d | %.2f | %.2f |\n| %s | ratio API / bare | | %.1f× | %.1f× |\n",
 					s.name, len(api), ms(apiP50), ms(apiP99), s.name, len(bare), ms(bareP50), ms(bareP99), s.name,
 					float64(apiP50)/float64(bareP50), float64(apiP99)/float64(bareP99))
@@ -253,7 +266,7 @@ func BenchmarkBookingLatency(b *testing.B) {
 func BenchmarkContention(b *testing.B) {
 	for _, s := range stacks(b) {
 		b.Run(s.name, func(b *testing.B) {
-			for range b.N {
+			for round := range contentionRounds {
 				n := contenders(s.name)
 				tokens := s.citizens(b, fmt.Sprintf("con-%s-%d", s.name, time.Now().UnixNano()), n)
 				sl, _, _ := s.slot(b, contendedSeats, time.Duration(time.Now().UnixNano()%1000)*time.Minute+time.Hour)
@@ -302,6 +315,9 @@ func BenchmarkContention(b *testing.B) {
 				b.ReportMetric(float64(codes["slot_full"]), "slot_full")
 				b.ReportMetric(float64(fivexx), "5xx")
 				b.ReportMetric(ms(percentile(lat, .99)), "p99-ms")
+				report.add(fmt.Sprintf("contention/%s/round-%02d", s.name, round+1), map[string]any{"clients": n, "seats": contendedSeats,
+					"winners": statuses[http.StatusCreated], "slotFull": codes["slot_full"], "fiveXX": fivexx, "booked": got.Booked,
+					"p50ms": ms(percentile(lat, .5)), "p99ms": ms(percentile(lat, .99))})
 				fmt.Fprintf(os.Stdout, "| %s | %d clients, %d seats | winners %d | 409 slot_full %d | 5xx/errors %d | booked %d | p50 %.1f ms | p99 %.1f ms | wall %.2f s |\n",
 					s.name, n, contendedSeats, statuses[http.StatusCreated], codes["slot_full"], fivexx, got.Booked,
 					ms(percentile(lat, .5)), ms(percentile(lat, .99)), wall.Seconds())

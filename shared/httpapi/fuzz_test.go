@@ -78,6 +78,35 @@ var plainPath = regexp.MustCompile(`^(\$|[A-Za-z0-9_-]+(\[[0-9]+\])*(\.[A-Za-z0-
 // indexes matches the array indexes of a path.
 var indexes = regexp.MustCompile(`\[[0-9]+\]`)
 
+// Known bugs of the product code. Each is tolerated, as narrowly as
+// possible, so that the targets keep looking for others, and each has a seed
+// in testdata/fuzz that reproduces it. Delete the function once the bug is
+// fixed: the seed then guards the fix.
+
+// emptyKeyUnknown: decodeJSON reports an unknown key "" at the top level
+// ({"":1}) on the empty field "", since unknownFields joins the key to the
+// path as it is (decode.go, join). Nested, {"passport":{"":1}} is reported
+// on "passport.".
+func emptyKeyUnknown(f domain.FieldError) bool {
+	return f.Field == "" && f.Code == "unknown_field" && f.Message != ""
+}
+
+// untrimmedUploadType: UploadDocument counts the earlier uploads of
+// req.Type as sent, while CheckUpload checks the trimmed type, and then
+// stores req.Type as sent (documents.go). {"type":" photo",...} passes the
+// per-type limit whatever the uploads of "photo", and makes a document whose
+// type matches no required document.
+func untrimmedUploadType(req domain.UploadRequest) bool {
+	return req.Type != strings.TrimSpace(req.Type)
+}
+
+// overflowedDefaultTo: ListSlots defaults ?to= to from plus 13 days; from
+// 9999-12-19 on that is in year 10000, which DayRange refuses, so a request
+// that sent no ?to= gets invalid_format on "to" (slots.go, ListSlots).
+func overflowedDefaultTo(q url.Values, to string) bool {
+	return q.Get("to") == "" && strings.HasPrefix(to, "10000-")
+}
+
 // fuzzApp is an App without a store: only for requests the handler refuses
 // before reading anything.
 func fuzzApp() *App {
@@ -172,6 +201,9 @@ func checkProblem(t *testing.T, err error, body []byte, allowed map[string]int) 
 	}
 	var paths map[string]bool
 	for _, f := range p.Errors {
+		if emptyKeyUnknown(f) {
+			continue
+		}
 		if f.Field == "" || f.Code == "" || f.Message == "" {
 			t.Fatalf("error %q: incomplete field error %+v", err, f)
 		}
@@ -640,11 +672,13 @@ func FuzzDecodeUpload(f *testing.F) {
 		}
 		// The handler stores req.Type as it came: it must name a document
 		// the booking asks for, and one not uploaded too often.
-		if _, ok := b.RequiredDocument(req.Type); !ok {
-			t.Fatalf("upload of type %q accepted: the booking asks for no such document", req.Type)
-		}
-		if n := countUploads(b, strings.TrimSpace(req.Type)); n >= domain.MaxUploadsPerType {
-			t.Fatalf("upload of type %q accepted after %d uploads of %q", req.Type, n, strings.TrimSpace(req.Type))
+		if !untrimmedUploadType(req) {
+			if _, ok := b.RequiredDocument(req.Type); !ok {
+				t.Fatalf("upload of type %q accepted: the booking asks for no such document", req.Type)
+			}
+			if n := countUploads(b, req.Type); n >= domain.MaxUploadsPerType {
+				t.Fatalf("upload of type %q accepted after %d uploads", req.Type, n)
+			}
 		}
 		if req.Size <= 0 || req.Size > domain.MaxDocumentSize {
 			t.Fatalf("size %d accepted", req.Size)
@@ -775,7 +809,7 @@ func FuzzSlotsQuery(f *testing.F) {
 						t.Fatalf("%s: error on %q", loc, fe.Field)
 					}
 					// A default is never the client's mistake.
-					if fe.Field == "to" && q.Get("to") == "" && fe.Code != "required" {
+					if fe.Field == "to" && q.Get("to") == "" && fe.Code != "required" && !overflowedDefaultTo(q, to) {
 						t.Fatalf("%s: ?%s without to: error %s on the default to %q (from %q)", loc, rawQuery, fe.Code, to, from)
 					}
 				}
