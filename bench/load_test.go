@@ -29,20 +29,20 @@ var loadDuration = func() time.Duration {
 // November 2024 DynamoDB on-demand price cut). Check them before relying on
 // the result.
 var prices = struct {
-	DynamoWRUPerMillion, DynamoRRUPerMillion   float64 // on-demand write/read request units
-	LambdaPerMillion, LambdaArmPerGBSecond     float64
-	HTTPAPIPerMillion, SQSPerMillion           float64
+	DynamoWRUPerMillion, DynamoRRUPerMillion  float64 // on-demand write/read request units
+	LambdaPerMillion, LambdaArmPerGBSecond    float64
+	HTTPAPIPerMillion, SQSPerMillion          float64
 	SNSPerMillion, S3PutPer1000, S3GetPer1000 float64
 }{0.625, 0.125, 0.20, 0.0000133334, 1.00, 0.40, 0.50, 0.005, 0.0004}
 
 // opCost is what one API operation asks of DynamoDB, counted at the SDK.
 type opCost struct {
-	Operation     string         `json:"operation"`
-	Requests      int            `json:"requests"`
-	ByOp          map[string]int `json:"byOperation"`
-	ItemsRead     int            `json:"itemsRead"`
-	ItemsWritten  int            `json:"itemsWritten"`
-	CostPerMillionUSD float64    `json:"costPerMillionUSD"`
+	Operation         string         `json:"operation"`
+	Requests          int            `json:"requests"`
+	ByOp              map[string]int `json:"byOperation"`
+	ItemsRead         int            `json:"itemsRead"`
+	ItemsWritten      int            `json:"itemsWritten"`
+	CostPerMillionUSD float64        `json:"costPerMillionUSD"`
 }
 
 // costPerMillion prices one operation repeated a million times: DynamoDB
