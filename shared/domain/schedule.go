@@ -67,7 +67,11 @@ func (s Schedule) Normalize() (Schedule, error) {
 		}
 	}
 	for _, key := range unknown {
-		p.Add("weekly."+key, "unknown_weekday", "День недели должен быть одним из mon, tue, wed, thu, fri, sat, sun")
+		field := "weekly." + key
+		if key == "" {
+			field = `weekly[""]`
+		}
+		p.Add(field, "unknown_weekday", "День недели должен быть одним из mon, tue, wed, thu, fri, sat, sun")
 	}
 
 	seen := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/zapis/zapis/shared/domain"
@@ -152,7 +153,12 @@ func unknownFields(t reflect.Type, v any, path string) []string {
 	return nil
 }
 
+// join extends a field path; a key that cannot be written as a dotted
+// name (empty, or holding a dot) is quoted, so the path still names it.
 func join(path, k string) string {
+	if k == "" || strings.ContainsAny(k, ".[]\"") {
+		return path + "[" + strconv.Quote(k) + "]"
+	}
 	if path == "" {
 		return k
 	}

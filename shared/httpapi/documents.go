@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zapis/zapis/shared/domain"
@@ -35,6 +36,8 @@ func UploadDocument(a *App) http.Handler {
 		if err := decodeJSON(r, &req); err != nil {
 			return err
 		}
+		// Counted and stored as checked: " photo" is the photo.
+		req.Type, req.FileName = strings.TrimSpace(req.Type), strings.TrimSpace(req.FileName)
 		ctx := r.Context()
 		b, err := a.ownBooking(ctx, p, PathParam(r, "id"))
 		if err != nil {

@@ -156,6 +156,9 @@ func ListSlots(a *App) http.Handler {
 			if to = addCivilDays(from, defaultSlotDays-1); to == "" {
 				to = addCivilDays(today, defaultSlotDays-1)
 			}
+			if to > "9999-12-31" || len(to) != len("2006-01-02") {
+				to = "9999-12-31" // the calendar's end, not an error on a field the client never sent
+			}
 		}
 		start, end, err := domain.DayRange(loc, from, to)
 		p.AddAll("", err)
