@@ -26,8 +26,7 @@ const (
 // landed. When an issue adds a route to the template, delete it here: the
 // route test fails while a route is both deployed and pending, so the list
 // only ever shrinks. Local-runner routes (x-local-only) never belong here.
-var pending = map[route]string{
-}
+var pending = map[route]string{}
 
 // publicOperations are the operations the contract serves without a token
 // (besides the local-runner ones).

@@ -602,9 +602,9 @@ func TestDuplicateDelivery(t *testing.T) {
 		if err := s.rn.App().Confirmations.RequestConfirmation(context.Background(), b.ID); err != nil {
 			t.Fatal(err)
 		}
-		got := waitStatus(t, s, b.ID, domain.StatusConfirmed)
+		waitStatus(t, s, b.ID, domain.StatusConfirmed)
 		time.Sleep(2 * time.Second) // let the pollers take the queued duplicates
-		got = getBookingAll(t, s, b.ID)
+		got := getBookingAll(t, s, b.ID)
 		if n := historyCount(got, domain.ActionConfirmed); n != 1 {
 			t.Fatalf("%d confirmations in history", n)
 		}
