@@ -8,9 +8,15 @@ import (
 	"strings"
 	"time"
 
+	mrand "math/rand/v2"
+
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/store"
 )
+
+// submitAttempts bounds the re-reads of a submit that lost races on the
+// booking's version.
+const submitAttempts = 8
 
 // maxTicketBytes bounds a ticket read back from storage; a real one is
 // tens of kilobytes.
@@ -94,7 +100,12 @@ func SubmitDocument(a *App) http.Handler {
 		}
 		ctx := r.Context()
 		id, docID := PathParam(r, "id"), PathParam(r, "documentId")
-		for range maxAttempts {
+		// The document check of other documents of the booking moves its
+		// version too, so a submit may lose a few races in a row.
+		for attempt := range submitAttempts {
+			if attempt > 0 {
+				time.Sleep(time.Duration(mrand.Int64N(int64(20*time.Millisecond) << min(attempt, 4))))
+			}
 			b, err := a.ownBooking(ctx, p, id)
 			if err != nil {
 				return err

@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/zapis/zapis/shared/domain"
 )
@@ -99,6 +101,13 @@ func mapErr(op string, err error) error {
 		return nil
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w: %w", op, domain.ErrUnavailable, err)
+	}
+	// The request never got an answer (connection refused or reset, DNS):
+	// DynamoDB may be fine a moment later, so the client may retry.
+	var send *smithyhttp.RequestSendError
+	var netErr net.Error
+	if errors.As(err, &send) || errors.As(err, &netErr) {
 		return fmt.Errorf("%s: %w: %w", op, domain.ErrUnavailable, err)
 	}
 	var (

@@ -9,9 +9,13 @@ package runner
 // the table through them and its pollers process what gets queued.
 
 import (
+	"net"
+	"syscall"
+
 	"bytes"
 	"context"
 	"encoding/json"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"log/slog"
 	"net/http"
 	"os"
@@ -156,6 +160,11 @@ func holdsValue(params any, v string) bool {
 // The errors DynamoDB and SQS answer with, as the SDK decodes them.
 func throughputExceeded(any) error {
 	return &types.ProvisionedThroughputExceededException{Message: aws.String("injected: The level of configured provisioned throughput for the table was exceeded.")}
+}
+
+// connectionReset is a request that never got an answer.
+func connectionReset(any) error {
+	return &smithyhttp.RequestSendError{Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}
 }
 
 func throttled(any) error {
@@ -316,6 +325,10 @@ func TestFaultThrottledBooking(t *testing.T) {
 		{"GetItem of the slot throttled (second read)", func(citizen) *fault {
 			return &fault{service: "DynamoDB", ops: []string{"GetItem", "Query"}, err: throttled,
 				match: func(p any) bool { return holdsValue(p, slotKey) }}
+		}},
+		{"TransactWriteItems connection reset", func(c citizen) *fault {
+			return &fault{service: "DynamoDB", ops: []string{"TransactWriteItems"}, err: connectionReset,
+				match: func(p any) bool { return holdsValue(p, "GUARD#"+c.sub+"#"+svc) }}
 		}},
 		{"GetItem of the slot throughput exceeded", func(citizen) *fault {
 			return &fault{service: "DynamoDB", ops: []string{"GetItem"}, err: throughputExceeded,
