@@ -52,7 +52,7 @@ func stacks(b *testing.B) []*stackUnderTest {
 	b.Helper()
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
-	cfg := runner.Config{Addr: "127.0.0.1:0", TemplatePath: "../template.yaml", Seed: true, SeedDays: 2, Log: quiet}
+	cfg := runner.Config{Addr: "127.0.0.1:0", TemplatePath: "../template.yaml", Seed: true, SeedDays: 2, Log: quiet, NoWorkers: true}
 	embMeter := newMeter()
 	cfg.AWS = embMeter.install
 	var out []*stackUnderTest

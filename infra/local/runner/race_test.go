@@ -65,7 +65,7 @@ func eachRaceStack(t *testing.T, f func(t *testing.T, s stack)) {
 		// Requests queue behind moto's lock: a burst of 200 can keep the
 		// last one waiting longer than the runner's default 30 s function
 		// timeout, which would answer 503 for the emulator's slowness.
-		cfg := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", EndpointURL: m.URL(), Timeout: 5 * time.Minute, Log: slog.New(slog.DiscardHandler)}
+		cfg := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", EndpointURL: m.URL(), Timeout: 5 * time.Minute, NoWorkers: true, Log: slog.New(slog.DiscardHandler)}
 		if os.Getenv("ZAPIS_TEST_LOGS") != "" {
 			cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 		}
