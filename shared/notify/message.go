@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/zapis/zapis/shared/domain"
+
 	_ "time/tzdata" // the zone database, so Compose works where the OS has none
 )
 
@@ -236,7 +238,7 @@ func (v view) moved() string {
 	if v.previous.IsZero() {
 		return "на " + shortTime(v.start, true)
 	}
-	sameOffset := offset(v.previous) == offset(v.start)
+	sameOffset := domain.UTCOffset(v.previous) == domain.UTCOffset(v.start)
 	return "с " + shortTime(v.previous, !sameOffset) + " на " + shortTime(v.start, true)
 }
 
@@ -295,42 +297,17 @@ func join(parts ...string) string {
 	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), ", ")
 }
 
-// monthsGenitive are month names as they follow a day number: «23 ноября».
-var monthsGenitive = [...]string{
-	"января", "февраля", "марта", "апреля", "мая", "июня",
-	"июля", "августа", "сентября", "октября", "ноября", "декабря",
-}
-
 // shortTime writes t as «23.11.2026 09:30 (UTC+12)», without the offset
 // when another time in the same sentence carries it.
 func shortTime(t time.Time, withOffset bool) string {
 	s := t.Format("02.01.2006 15:04")
 	if withOffset {
-		s += " (" + offset(t) + ")"
+		s += " (" + domain.UTCOffset(t) + ")"
 	}
 	return s
 }
 
 // longTime writes t as «23 ноября 2026 г., 09:30 (Asia/Kamchatka, UTC+12)».
 func longTime(t time.Time) string {
-	return fmt.Sprintf("%d %s %d г., %s (%s, %s)",
-		t.Day(), monthsGenitive[t.Month()-1], t.Year(), t.Format("15:04"), t.Location(), offset(t))
-}
-
-// offset writes t's UTC offset as «UTC+3», «UTC+5:30» or «UTC»: a zone name
-// alone means little to a citizen reading in another region.
-func offset(t time.Time) string {
-	_, off := t.Zone()
-	if off == 0 {
-		return "UTC"
-	}
-	sign := "+"
-	if off < 0 {
-		sign, off = "-", -off
-	}
-	h, m := off/3600, off%3600/60
-	if m == 0 {
-		return fmt.Sprintf("UTC%s%d", sign, h)
-	}
-	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
+	return fmt.Sprintf("%s, %s (%s, %s)", domain.RussianDate(t), t.Format("15:04"), t.Location(), domain.UTCOffset(t))
 }

@@ -4,19 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/zapis/zapis/shared/domain"
 )
-
-// monthsGenitive are Russian month names as they follow a day number:
-// «23 ноября», not «23 ноябрь».
-var monthsGenitive = [...]string{
-	"января", "февраля", "марта", "апреля", "мая", "июня",
-	"июля", "августа", "сентября", "октября", "ноября", "декабря",
-}
-
-// formatDate writes t as «23 ноября 2026 г.».
-func formatDate(t time.Time) string {
-	return fmt.Sprintf("%d %s %d г.", t.Day(), monthsGenitive[t.Month()-1], t.Year())
-}
 
 // formatSlot writes the visit in the institution's zone as the date and
 // time, «23 ноября 2026 г., 09:30–09:45», and the zone with its offset at
@@ -25,33 +15,16 @@ func formatDate(t time.Time) string {
 func formatSlot(start, end time.Time, loc *time.Location) (when, zone string) {
 	start, end = start.In(loc), end.In(loc)
 	var b strings.Builder
-	b.WriteString(formatDate(start))
+	b.WriteString(domain.RussianDate(start))
 	b.WriteString(", ")
 	b.WriteString(start.Format("15:04"))
 	b.WriteString("–")
 	if !sameDay(start, end) {
-		b.WriteString(formatDate(end))
+		b.WriteString(domain.RussianDate(end))
 		b.WriteString(", ")
 	}
 	b.WriteString(end.Format("15:04"))
-	return b.String(), fmt.Sprintf("(%s, %s)", loc.String(), formatOffset(start))
-}
-
-// formatOffset writes t's UTC offset as «UTC+3», «UTC+5:30» or «UTC».
-func formatOffset(t time.Time) string {
-	_, off := t.Zone()
-	if off == 0 {
-		return "UTC"
-	}
-	sign := "+"
-	if off < 0 {
-		sign, off = "-", -off
-	}
-	h, m := off/3600, off%3600/60
-	if m == 0 {
-		return fmt.Sprintf("UTC%s%d", sign, h)
-	}
-	return fmt.Sprintf("UTC%s%d:%02d", sign, h, m)
+	return b.String(), fmt.Sprintf("(%s, %s)", loc.String(), domain.UTCOffset(start))
 }
 
 func sameDay(a, b time.Time) bool {

@@ -18,6 +18,8 @@ import (
 	"github.com/go-fonts/dejavu/dejavusans"
 	"github.com/go-fonts/dejavu/dejavusansbold"
 	"github.com/go-pdf/fpdf"
+
+	"github.com/zapis/zapis/shared/domain"
 )
 
 // Ticket is what the PDF shows.
@@ -244,7 +246,7 @@ func layout(t Ticket, loc *time.Location, qr []byte, size float64) (*fpdf.Fpdf, 
 	pdf.SetTextColor(90, 90, 90)
 	issued := t.IssuedAt.In(loc)
 	pdf.CellFormat(0, 5, fmt.Sprintf("Талон сформирован %s в %s (%s).",
-		formatDate(issued), issued.Format("15:04"), loc.String()), "", 1, "L", false, 0, "")
+		domain.RussianDate(issued), issued.Format("15:04"), loc.String()), "", 1, "L", false, 0, "")
 	return pdf, pdf.GetY()
 }
 
