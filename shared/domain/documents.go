@@ -193,6 +193,16 @@ func (b Booking) WithDocument(d Document) Booking {
 	return b
 }
 
+// Document returns the booking's upload with id.
+func (b Booking) Document(id string) (Document, bool) {
+	for _, d := range b.Documents {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Document{}, false
+}
+
 // Shows reports whether d is the document b's entry for its type shows.
 func (b Booking) Shows(d Document) bool {
 	e, ok := b.RequiredDocument(d.Type)

@@ -110,7 +110,7 @@ func SubmitDocument(a *App) http.Handler {
 			if err != nil {
 				return err
 			}
-			d, ok := documentOf(b, docID)
+			d, ok := b.Document(docID)
 			if !ok {
 				return fmt.Errorf("document %s: %w", docID, domain.ErrNotFound)
 			}
@@ -140,15 +140,6 @@ func SubmitDocument(a *App) http.Handler {
 		}
 		return fmt.Errorf("booking %s kept changing: %w", id, domain.ErrUnavailable)
 	})
-}
-
-func documentOf(b domain.Booking, id string) (domain.Document, bool) {
-	for _, d := range b.Documents {
-		if d.ID == id {
-			return d, true
-		}
-	}
-	return domain.Document{}, false
 }
 
 // GetConfirmation serves GET /bookings/{id}/confirmation: the ticket PDF

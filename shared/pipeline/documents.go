@@ -47,7 +47,7 @@ func (w *Worker) checkDocument(ctx context.Context, m queue.DocumentCheck) error
 		if err != nil {
 			return err
 		}
-		d, ok := findDocument(b, m.DocumentID)
+		d, ok := b.Document(m.DocumentID)
 		if !ok {
 			w.Log.WarnContext(ctx, "document check for an unknown document; dropped")
 			return nil
@@ -97,15 +97,6 @@ func (w *Worker) checkDocument(ctx context.Context, m queue.DocumentCheck) error
 		return w.afterCheck(ctx, b.WithDocument(d), d)
 	}
 	return fmt.Errorf("booking %s kept changing: %w", m.BookingID, domain.ErrUnavailable)
-}
-
-func findDocument(b domain.Booking, id string) (domain.Document, bool) {
-	for _, d := range b.Documents {
-		if d.ID == id {
-			return d, true
-		}
-	}
-	return domain.Document{}, false
 }
 
 // inspect reads the object and returns the rejection reason ("" when it is
