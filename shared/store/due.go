@@ -70,18 +70,27 @@ func (s *Store) dueWrites(b domain.Booking, clear bool) ([]types.TransactWriteIt
 			}
 			continue
 		}
-		at = dueSecond(at)
-		av, err := marshal(dueItem{
-			PK: bookingPK(b.ID), SK: duePrefix + string(k),
-			GSI3PK: dueBucket(k, at), GSI3SK: at.Format(dueAtLayout) + "#" + b.ID,
-			Due: Due{BookingID: b.ID, Kind: k, At: at},
-		})
+		put, err := s.duePut(b.ID, k, at)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}})
+		items = append(items, put)
 	}
 	return items, nil
+}
+
+// duePut writes (or moves) the marker of kind for a booking to at.
+func (s *Store) duePut(bookingID string, k domain.DueKind, at time.Time) (types.TransactWriteItem, error) {
+	at = dueSecond(at)
+	av, err := marshal(dueItem{
+		PK: bookingPK(bookingID), SK: duePrefix + string(k),
+		GSI3PK: dueBucket(k, at), GSI3SK: at.Format(dueAtLayout) + "#" + bookingID,
+		Due: Due{BookingID: bookingID, Kind: k, At: at},
+	})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}}, nil
 }
 
 // dueDelete deletes d's marker in a transaction, only while it is still the

@@ -107,7 +107,7 @@ func (s *Store) RecordNotifications(ctx context.Context, entries []Notification,
 		items = append(items, s.dueDelete(*consume))
 	}
 	if pending {
-		put, err := s.retryMarker(entries[0].BookingID, retryAt)
+		put, err := s.duePut(entries[0].BookingID, domain.DueNotify, retryAt)
 		if err != nil {
 			return err
 		}
@@ -125,22 +125,9 @@ func (s *Store) RecordNotifications(ctx context.Context, entries []Notification,
 	return mapErr("record notifications", err)
 }
 
-func (s *Store) retryMarker(bookingID string, at time.Time) (types.TransactWriteItem, error) {
-	at = dueSecond(at)
-	av, err := marshal(dueItem{
-		PK: bookingPK(bookingID), SK: duePrefix + string(domain.DueNotify),
-		GSI3PK: dueBucket(domain.DueNotify, at), GSI3SK: at.Format(dueAtLayout) + "#" + bookingID,
-		Due: Due{BookingID: bookingID, Kind: domain.DueNotify, At: at},
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, err
-	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}}, nil
-}
-
 // SetRetry moves a booking's retry marker to at.
 func (s *Store) SetRetry(ctx context.Context, bookingID string, at time.Time) error {
-	put, err := s.retryMarker(bookingID, at)
+	put, err := s.duePut(bookingID, domain.DueNotify, at)
 	if err != nil {
 		return err
 	}
