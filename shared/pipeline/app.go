@@ -5,42 +5,20 @@ import (
 	"os"
 	"time"
 
-	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/config"
-	"github.com/zapis/zapis/shared/logging"
-	"github.com/zapis/zapis/shared/notifier"
-	"github.com/zapis/zapis/shared/objects"
-	"github.com/zapis/zapis/shared/queue"
-	"github.com/zapis/zapis/shared/store"
-	"github.com/zapis/zapis/shared/ticket"
+	"github.com/zapis/zapis/shared/deps"
 )
 
 // NewWorker builds a worker from its configuration, without network I/O.
 func NewWorker(ctx context.Context, cfg config.API) (*Worker, error) {
-	awsCfg, err := awsconf.Load(ctx, cfg.EndpointURL)
+	d, err := deps.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{
-		Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName),
-		Log:   logging.New(os.Stdout, cfg.LogLevel),
-		Now:   time.Now,
-	}
-	if cfg.DocumentsBucket != "" {
-		w.Objects = objects.Bucket{Client: awsconf.S3(awsCfg), Name: cfg.DocumentsBucket}
-	}
-	if cfg.ConfirmationQueueURL != "" {
-		w.Confirmations = queue.Confirmations{Sender: queue.Sender{Client: awsconf.SQS(awsCfg), URL: cfg.ConfirmationQueueURL}}
-	}
-	if len(cfg.TicketKey) > 0 {
-		if w.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.NotificationsTopicARN != "" {
-		w.Notifier = &notifier.Notifier{Store: w.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: w.Log, Now: time.Now}
-	}
-	return w, nil
+	return &Worker{
+		Store: d.Store, Objects: d.Objects, Confirmations: d.Confirmations, Signer: d.Signer,
+		Notifier: d.Notifier, Log: d.Log, Now: time.Now,
+	}, nil
 }
 
 // MustWorker is NewWorker for thin mains: it reads the environment,

@@ -1,0 +1,62 @@
+// Package deps builds, once per process and without network I/O, the
+// clients and adapters a function's configuration asks for: the HTTP
+// handlers (httpapi.NewApp) and the workers (pipeline.NewWorker) share it.
+package deps
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/zapis/zapis/shared/awsconf"
+	"github.com/zapis/zapis/shared/config"
+	"github.com/zapis/zapis/shared/logging"
+	"github.com/zapis/zapis/shared/notifier"
+	"github.com/zapis/zapis/shared/objects"
+	"github.com/zapis/zapis/shared/queue"
+	"github.com/zapis/zapis/shared/store"
+	"github.com/zapis/zapis/shared/ticket"
+)
+
+// Deps are the built dependencies. A part the configuration leaves out is
+// its zero value (nil Notifier, empty Bucket, zero senders): only the
+// functions that need a part configure it, and config.LoadAPI makes them.
+type Deps struct {
+	Store          *store.Store
+	Log            *slog.Logger
+	Objects        objects.Bucket
+	DocumentChecks queue.DocumentChecks
+	Confirmations  queue.Confirmations
+	Signer         ticket.Signer
+	Notifier       *notifier.Notifier
+}
+
+// New builds what cfg configures, from one SDK configuration.
+func New(ctx context.Context, cfg config.API) (Deps, error) {
+	awsCfg, err := awsconf.Load(ctx, cfg.EndpointURL)
+	if err != nil {
+		return Deps{}, err
+	}
+	d := Deps{
+		Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName),
+		Log:   logging.New(os.Stdout, cfg.LogLevel),
+	}
+	if cfg.DocumentsBucket != "" {
+		d.Objects = objects.Bucket{Client: awsconf.S3(awsCfg), Name: cfg.DocumentsBucket}
+	}
+	if cfg.DocumentCheckQueueURL != "" || cfg.ConfirmationQueueURL != "" {
+		sqsc := awsconf.SQS(awsCfg)
+		d.DocumentChecks = queue.DocumentChecks{Sender: queue.Sender{Client: sqsc, URL: cfg.DocumentCheckQueueURL}}
+		d.Confirmations = queue.Confirmations{Sender: queue.Sender{Client: sqsc, URL: cfg.ConfirmationQueueURL}}
+	}
+	if len(cfg.TicketKey) > 0 {
+		if d.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
+			return Deps{}, err
+		}
+	}
+	if cfg.NotificationsTopicARN != "" {
+		d.Notifier = &notifier.Notifier{Store: d.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: d.Log, Now: time.Now}
+	}
+	return d, nil
+}
