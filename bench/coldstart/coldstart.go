@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,16 +32,22 @@ import (
 
 // Result is the measurement of one function.
 type Result struct {
-	Function     string          `json:"function"`
-	BinaryBytes  int64           `json:"binaryBytes"`            // the measured (host-arch) bootstrap
-	ShippedBytes int64           `json:"shippedBytes,omitempty"` // the linux/arm64 bootstrap that ships; 0 when not built
-	InitWork     string          `json:"initWork,omitempty"`     // optional, filled by the caller
-	Samples      []time.Duration `json:"samplesNs"`              // exec → first /response or /error POST
-	Median       time.Duration   `json:"medianNs"`
-	InitSamples  []time.Duration `json:"initSamplesNs"` // exec → first GET …/invocation/next (Lambda's "Init Duration")
-	InitMedian   time.Duration   `json:"initMedianNs"`
-	FirstStatus  string          `json:"firstStatus"` // "response", "response 404", "error: <errorType>", or why no answer came
-	FirstBody    []byte          `json:"-"`           // payload of the first start's answer
+	Function     string `json:"function"`
+	BinaryBytes  int64  `json:"binaryBytes"`            // the measured (host-arch) bootstrap
+	ShippedBytes int64  `json:"shippedBytes,omitempty"` // the linux/arm64 bootstrap that ships; 0 when not built
+	InitWork     string `json:"initWork,omitempty"`     // optional, filled by the caller
+	// InitBuilt and InitMainMedian come from the function's own "init" log
+	// line (shared/deps): what main built and how long that took in the
+	// process; the rest of InitMedian is the Go runtime, package init and
+	// the first /next round trip.
+	InitBuilt      []string        `json:"initBuilt,omitempty"`
+	InitMainMedian time.Duration   `json:"initMainMedianNs,omitempty"`
+	Samples        []time.Duration `json:"samplesNs"` // exec → first /response or /error POST
+	Median         time.Duration   `json:"medianNs"`
+	InitSamples    []time.Duration `json:"initSamplesNs"` // exec → first GET …/invocation/next (Lambda's "Init Duration")
+	InitMedian     time.Duration   `json:"initMedianNs"`
+	FirstStatus    string          `json:"firstStatus"` // "response", "response 404", "error: <errorType>", or why no answer came
+	FirstBody      []byte          `json:"-"`           // payload of the first start's answer
 }
 
 // BuildFlags are the Makefile's `go build` flags for a Lambda bootstrap
@@ -132,6 +139,7 @@ func Measure(ctx context.Context, bin string, event []byte, env map[string]strin
 	vars := lambdaEnv(name, filepath.Dir(bin), env)
 	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", vars["AWS_REGION"], template.LocalNames.AccountID, name)
 	procEnv := environ(vars)
+	var mainInit []time.Duration
 	for i := range n {
 		s, err := coldStart(ctx, bin, event, arn, procEnv)
 		if i == 0 {
@@ -142,9 +150,29 @@ func Measure(ctx context.Context, bin string, event []byte, env map[string]strin
 		}
 		res.Samples = append(res.Samples, s.answer)
 		res.InitSamples = append(res.InitSamples, s.init)
+		if built, d, ok := initLine(s.output); ok {
+			res.InitBuilt = built
+			mainInit = append(mainInit, d)
+		}
 	}
-	res.Median, res.InitMedian = Median(res.Samples), Median(res.InitSamples)
+	res.Median, res.InitMedian, res.InitMainMedian = Median(res.Samples), Median(res.InitSamples), Median(mainInit)
 	return res, nil
+}
+
+// initLine finds the JSON "init" record shared/deps logs and returns what
+// it built and how long that took.
+func initLine(output string) ([]string, time.Duration, bool) {
+	for line := range strings.Lines(output) {
+		var rec struct {
+			Msg    string   `json:"msg"`
+			Built  []string `json:"built"`
+			InitMs float64  `json:"initMs"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "init" && len(rec.Built) > 0 {
+			return rec.Built, time.Duration(rec.InitMs * float64(time.Millisecond)), true
+		}
+	}
+	return nil, 0, false
 }
 
 // Median returns the middle of ds (the mean of the two middle ones for an
@@ -197,6 +225,7 @@ func environ(vars map[string]string) []string {
 
 // start is one cold start.
 type start struct {
+	output string        // the process's stdout and stderr (last 4 KiB)
 	init   time.Duration // exec → first GET next
 	answer time.Duration // exec → first /response or /error POST
 	status string
@@ -261,6 +290,7 @@ func coldStart(ctx context.Context, bin string, event []byte, arn string, env []
 		return start{status: "canceled"}, ctx.Err()
 	}
 	s := start{init: api.initAt().Sub(t0), answer: a.at.Sub(t0), status: a.status, body: a.body}
+	s.output = out.String() // the init line is written before the first /next
 	if a.initError {
 		return s, fmt.Errorf("%s; output:\n%s", a.status, out)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,9 @@ func main() {
 		os.Exit(3)
 	case "quit":
 		return
+	case "init":
+		// What shared/deps logs at init, after a line of noise.
+		os.Stdout.WriteString("starting\n{\"msg\":\"init\",\"built\":[\"sdk config\",\"dynamodb client\"],\"initMs\":1.5}\n")
 	}
 	lambda.Start(func(ctx context.Context, ev json.RawMessage) (any, error) {
 		switch mode {
@@ -74,6 +78,7 @@ func TestMeasureProbe(t *testing.T) {
 		wantErr    bool
 	}{
 		{"echo", 3, "response", false},
+		{"init", 2, "response", false},
 		{"proxy", 1, "response 404", false},
 		{"error", 1, "error: errorString", false},
 		{"exit", 1, "exited: exit status 3", true},
@@ -96,6 +101,13 @@ func TestMeasureProbe(t *testing.T) {
 			}
 			if len(r.Samples) != tt.n || r.Median <= 0 || r.InitMedian <= 0 || r.InitMedian > r.Median {
 				t.Errorf("samples %v, median %v, init median %v: want %d samples, 0 < init ≤ median", r.Samples, r.Median, r.InitMedian, tt.n)
+			}
+			wantBuilt, wantMain := []string(nil), time.Duration(0)
+			if tt.mode == "init" {
+				wantBuilt, wantMain = []string{"sdk config", "dynamodb client"}, 1500*time.Microsecond
+			}
+			if !slices.Equal(r.InitBuilt, wantBuilt) || r.InitMainMedian != wantMain {
+				t.Errorf("init work %v in %v, want %v in %v", r.InitBuilt, r.InitMainMedian, wantBuilt, wantMain)
 			}
 			if tt.mode == "echo" {
 				checkEcho(t, r.FirstBody, event)
@@ -129,6 +141,32 @@ func checkEcho(t *testing.T, body, event []byte) {
 	}
 	if got.Function != "ProbeFunction" || got.Memory != 256 || got.ARN != "arn:aws:lambda:us-east-1:000000000000:function:ProbeFunction" {
 		t.Errorf("function %q, memory %d, arn %q", got.Function, got.Memory, got.ARN)
+	}
+}
+
+func TestInitLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		output string
+		built  []string
+		took   time.Duration
+		ok     bool
+	}{
+		{"none", "", nil, 0, false},
+		{"plain text", "init\nhello\n", nil, 0, false},
+		{"other record", `{"msg":"request","built":["x"]}` + "\n", nil, 0, false},
+		{"init without parts", `{"msg":"init","initMs":2}` + "\n", nil, 0, false},
+		{"among others", "noise\n" + `{"time":"t","level":"INFO","msg":"init","built":["sdk config","sqs client"],"initMs":0.25}` + "\n" + `{"msg":"x"}`,
+			[]string{"sdk config", "sqs client"}, 250 * time.Microsecond, true},
+		{"cut last line", `{"msg":"init","built":["a"],"initMs":3}`, []string{"a"}, 3 * time.Millisecond, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			built, took, ok := initLine(tt.output)
+			if !slices.Equal(built, tt.built) || took != tt.took || ok != tt.ok {
+				t.Errorf("initLine = %v, %v, %v; want %v, %v, %v", built, took, ok, tt.built, tt.took, tt.ok)
+			}
+		})
 	}
 }
 

@@ -61,11 +61,15 @@ func ThisMachine() Machine {
 // WriteTable writes results as a Markdown table.
 func WriteTable(w io.Writer, results []Result) error {
 	var b strings.Builder
-	b.WriteString("| Function | Binary (host) | Binary (linux/arm64) | Median ms | Init median ms | First status |\n")
-	b.WriteString("|---|--:|--:|--:|--:|---|\n")
+	b.WriteString("| Function | Binary (host) | Binary (linux/arm64) | Median ms | Init median ms | Init in main ms | Init work | First status |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Function, mib(r.BinaryBytes), mib(r.ShippedBytes),
-			ms(r.Median), ms(r.InitMedian), strings.ReplaceAll(r.FirstStatus, "|", `\|`))
+		main := "–"
+		if len(r.InitBuilt) > 0 {
+			main = fmt.Sprintf("%.2f", float64(r.InitMainMedian)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Function, mib(r.BinaryBytes), mib(r.ShippedBytes),
+			ms(r.Median), ms(r.InitMedian), main, strings.Join(r.InitBuilt, ", "), strings.ReplaceAll(r.FirstStatus, "|", `\|`))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -5,6 +5,7 @@ package deps
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -32,21 +33,31 @@ type Deps struct {
 	Notifier       *notifier.Notifier
 }
 
-// New builds what cfg configures, from one SDK configuration.
+// logOutput is where functions log: stdout, which Lambda sends to
+// CloudWatch Logs. Tests swap it to read the init line.
+var logOutput io.Writer = os.Stdout
+
+// New builds what cfg configures, from one SDK configuration, and logs one
+// "init" line naming what it built and how long that took: a cold start's
+// own account of its init work (bench/coldstart reports it per function).
 func New(ctx context.Context, cfg config.API) (Deps, error) {
+	began := time.Now()
 	awsCfg, err := awsconf.Load(ctx, cfg.EndpointURL)
 	if err != nil {
 		return Deps{}, err
 	}
 	d := Deps{
 		Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName),
-		Log:   logging.New(os.Stdout, cfg.LogLevel),
+		Log:   logging.New(logOutput, cfg.LogLevel),
 	}
+	built := []string{"sdk config", "dynamodb client"}
 	if cfg.DocumentsBucket != "" {
 		d.Objects = objects.Bucket{Client: awsconf.S3(awsCfg), Name: cfg.DocumentsBucket}
+		built = append(built, "s3 client")
 	}
 	if cfg.DocumentCheckQueueURL != "" || cfg.ConfirmationQueueURL != "" {
 		sqsc := awsconf.SQS(awsCfg)
+		built = append(built, "sqs client")
 		d.DocumentChecks = queue.DocumentChecks{Sender: queue.Sender{Client: sqsc, URL: cfg.DocumentCheckQueueURL}}
 		d.Confirmations = queue.Confirmations{Sender: queue.Sender{Client: sqsc, URL: cfg.ConfirmationQueueURL}}
 	}
@@ -54,9 +65,12 @@ func New(ctx context.Context, cfg config.API) (Deps, error) {
 		if d.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
 			return Deps{}, err
 		}
+		built = append(built, "ticket signer")
 	}
 	if cfg.NotificationsTopicARN != "" {
 		d.Notifier = &notifier.Notifier{Store: d.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: d.Log, Now: time.Now}
+		built = append(built, "sns client")
 	}
+	d.Log.InfoContext(ctx, "init", slog.Any("built", built), slog.Float64("initMs", float64(time.Since(began).Microseconds())/1000))
 	return d, nil
 }
