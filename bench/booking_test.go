@@ -174,12 +174,17 @@ func (s *stackUnderTest) citizens(b *testing.B, prefix string, n int) []string {
 // slot creates a bookable slot with capacity seats, days ahead, for a seeded
 // service and institution, straight in the store.
 func (s *stackUnderTest) slot(b *testing.B, capacity int, offset time.Duration) (domain.Slot, domain.Service, domain.Institution) {
+	return s.slotFor(b, "inst-mfc-msk-tverskoy", "svc-inn", capacity, offset)
+}
+
+// slotFor is slot for another seeded institution and service.
+func (s *stackUnderTest) slotFor(b *testing.B, instID, svcID string, capacity int, offset time.Duration) (domain.Slot, domain.Service, domain.Institution) {
 	ctx := context.Background()
-	inst, err := s.st.GetInstitution(ctx, "inst-mfc-msk-tverskoy")
+	inst, err := s.st.GetInstitution(ctx, instID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := s.st.GetService(ctx, "svc-inn")
+	svc, err := s.st.GetService(ctx, svcID)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/zapis/zapis/shared/domain"
+	"github.com/zapis/zapis/shared/pipeline"
+	"github.com/zapis/zapis/shared/queue"
 )
 
 // loadClients and loadDuration shape the mixed load: 50 clients for 60 s
@@ -35,29 +41,114 @@ var prices = struct {
 	SNSPerMillion, S3PutPer1000, S3GetPer1000 float64
 }{0.625, 0.125, 0.20, 0.0000133334, 1.00, 0.40, 0.50, 0.005, 0.0004}
 
-// opCost is what one API operation asks of DynamoDB, counted at the SDK.
+// opCost is what one operation asks of AWS, counted at the SDK.
 type opCost struct {
 	Operation         string         `json:"operation"`
-	Requests          int            `json:"requests"`
+	Requests          int            `json:"requests"` // DynamoDB
 	ByOp              map[string]int `json:"byOperation"`
 	ItemsRead         int            `json:"itemsRead"`
 	ItemsWritten      int            `json:"itemsWritten"`
+	Other             map[string]int `json:"otherServices,omitempty"`
 	CostPerMillionUSD float64        `json:"costPerMillionUSD"`
+}
+
+// billing says what, besides the counted calls, a million operations pay
+// for: an HTTP API request, and SQS requests the event source mapping makes
+// (receive and delete) for a message the function consumes.
+type billing struct {
+	api           bool
+	sqsConsumed   int
+	lambdaLatency time.Duration // one 256 MB arm64 invocation of this long
 }
 
 // costPerMillion prices one operation repeated a million times: DynamoDB
 // (transactional writes cost 2 WRU an item, consistent reads 1 RRU, items
-// assumed under 1 KB/4 KB), one HTTP API request and one 256 MB arm64
-// Lambda invocation of latency.
-func costPerMillion(c meterSnapshot, latency time.Duration) float64 {
+// assumed under 1 KB/4 KB), the SQS, SNS and S3 calls counted, one Lambda
+// invocation, and the HTTP API request when it is one.
+func costPerMillion(c meterSnapshot, bill billing) float64 {
 	wru := float64(c.Written)
 	if c.ByOp["TransactWriteItems"] > 0 {
 		wru *= 2 // conservative: every written item counted transactional
 	}
 	rru := float64(c.Read)
-	dynamo := wru*prices.DynamoWRUPerMillion + rru*prices.DynamoRRUPerMillion
-	lambda := prices.LambdaPerMillion + 1e6*0.25*latency.Seconds()*prices.LambdaArmPerGBSecond
-	return dynamo + lambda + prices.HTTPAPIPerMillion
+	cost := wru*prices.DynamoWRUPerMillion + rru*prices.DynamoRRUPerMillion
+	cost += prices.LambdaPerMillion + 1e6*0.25*bill.lambdaLatency.Seconds()*prices.LambdaArmPerGBSecond
+	if bill.api {
+		cost += prices.HTTPAPIPerMillion
+	}
+	cost += float64(c.Other["sqs:SendMessage"]+2*bill.sqsConsumed) * prices.SQSPerMillion
+	cost += float64(c.Other["sns:Publish"]) * prices.SNSPerMillion
+	cost += float64(c.Other["s3:PutObject"])*prices.S3PutPer1000*1000 + float64(c.Other["s3:GetObject"])*prices.S3GetPer1000*1000
+	return cost
+}
+
+func newOpCost(name string, used meterSnapshot, bill billing) opCost {
+	return opCost{Operation: name, Requests: used.Requests, ByOp: used.ByOp, ItemsRead: used.Read, ItemsWritten: used.Written,
+		Other: used.Other, CostPerMillionUSD: costPerMillion(used, bill)}
+}
+
+// lifecycle follows one booking of a service without documents from the
+// API call to its last reminder, metering each step: the booking request
+// (which queues the confirmation), the confirmation worker (ticket to S3,
+// booking_confirmed on every channel), and the 24 h and 1 h reminder runs
+// at their instants. The sum is the cost of a million bookings.
+func (s *stackUnderTest) lifecycle(b *testing.B, tok string) ([]opCost, float64) {
+	ctx := context.Background()
+	w := s.rn.Worker()
+	sl, _, _ := s.slotFor(b, "inst-tax-msk-ifns7", "svc-tax-deduction", 1, 900*24*time.Hour+time.Duration(time.Now().UnixNano()%100000)*time.Minute)
+	var steps []opCost
+	total := 0.0
+	step := func(name string, bill billing, run func() error) {
+		before := s.m.snapshot()
+		t0 := time.Now()
+		if err := run(); err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		bill.lambdaLatency = time.Since(t0)
+		c := newOpCost(name, s.m.snapshot().since(before), bill)
+		steps = append(steps, c)
+		total += c.CostPerMillionUSD
+	}
+	var id string
+	step("booking (service without documents)", billing{api: true}, func() error {
+		code, data, err := s.do(http.MethodPost, "/bookings", tok, map[string]string{"slotId": sl.ID})
+		if err != nil || code != http.StatusCreated {
+			return fmt.Errorf("%d %v %s", code, err, data)
+		}
+		var bk struct{ ID string }
+		err = json.Unmarshal(data, &bk)
+		id = bk.ID
+		return err
+	})
+	step("confirmation (ticket, booking_confirmed)", billing{sqsConsumed: 1}, func() error {
+		body, _ := json.Marshal(queue.Confirmation{BookingID: id})
+		resp, _ := w.Confirm(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "bench-" + id, Body: string(body)}}})
+		if len(resp.BatchItemFailures) > 0 {
+			return fmt.Errorf("confirmation failed: %+v", resp)
+		}
+		bk, err := s.st.GetBooking(ctx, id)
+		if err == nil && bk.Status != domain.StatusConfirmed {
+			err = fmt.Errorf("booking %s is %s after the confirmation", id, bk.Status)
+		}
+		return err
+	})
+	for _, r := range []struct {
+		name string
+		lead time.Duration
+		run  func(context.Context, events.EventBridgeEvent) (pipeline.ReminderSummary, error)
+	}{{"reminder 24 h", 24 * time.Hour, w.Remind24h}, {"reminder 1 h", time.Hour, w.Remind1h}} {
+		// A run for this booking alone: it carries the run's fixed cost
+		// (a Query per hour bucket), which many reminders share in
+		// production (see the due-scale section for the per-reminder share).
+		step(r.name+" run, this booking alone (every channel)", billing{}, func() error {
+			sum, err := r.run(ctx, events.EventBridgeEvent{Time: sl.Start.Add(-r.lead + time.Minute)})
+			if err == nil && (sum.Due != 1 || sum.Sent == 0) {
+				err = fmt.Errorf("%d due, %d sent: want this booking's reminder only", sum.Due, sum.Sent)
+			}
+			return err
+		})
+	}
+	return steps, total
 }
 
 // BenchmarkMixedLoad runs 60 s of mixed traffic through the local API at 50
@@ -163,9 +254,7 @@ func BenchmarkMixedLoad(b *testing.B) {
 				if err != nil || code != want {
 					b.Fatalf("%s: %d %v %s", name, code, err, data)
 				}
-				used := s.m.snapshot().since(before)
-				return opCost{Operation: name, Requests: used.Requests, ByOp: used.ByOp, ItemsRead: used.Read, ItemsWritten: used.Written,
-					CostPerMillionUSD: costPerMillion(used, lat)}
+				return newOpCost(name, s.m.snapshot().since(before), billing{api: true, lambdaLatency: lat})
 			}
 			other := s.citizens(b, fmt.Sprintf("cost-%s-%d", s.name, time.Now().UnixNano()), 1)[0]
 			tok = other
@@ -174,10 +263,24 @@ func BenchmarkMixedLoad(b *testing.B) {
 				measure("slot listing (1 day)", http.MethodGet, "/institutions/inst-mfc-msk-tverskoy/slots?serviceId=svc-inn", nil, http.StatusOK),
 				measure("booking", http.MethodPost, "/bookings", map[string]string{"slotId": sl.ID}, http.StatusCreated),
 			}
+			steps, total := s.lifecycle(b, other)
+			costs = append(costs, steps...)
+			life := opCost{Operation: "a booking's whole life (the four steps above)", ByOp: map[string]int{}, Other: map[string]int{}, CostPerMillionUSD: total}
+			for _, st := range steps {
+				life.Requests, life.ItemsRead, life.ItemsWritten = life.Requests+st.Requests, life.ItemsRead+st.ItemsRead, life.ItemsWritten+st.ItemsWritten
+				for k, v := range st.ByOp {
+					life.ByOp[k] += v
+				}
+				for k, v := range st.Other {
+					life.Other[k] += v
+				}
+			}
+			costs = append(costs, life)
 			report.add("costPerOperation/"+s.name, costs)
 			for _, c := range costs {
-				b.Logf("%s: %s: %d DynamoDB requests %v, %d items read, %d written; ≈ $%.2f per million", s.name, c.Operation, c.Requests, c.ByOp, c.ItemsRead, c.ItemsWritten, c.CostPerMillionUSD)
+				b.Logf("%s: %s: %d DynamoDB requests %v, %d items read, %d written, other %v; ≈ $%.2f per million", s.name, c.Operation, c.Requests, c.ByOp, c.ItemsRead, c.ItemsWritten, c.Other, c.CostPerMillionUSD)
 			}
+			b.ReportMetric(total, "USD/million-bookings")
 		})
 	}
 }

@@ -31,9 +31,12 @@ type scaleResult struct {
 	Written    int           `json:"itemsWritten"`
 	Requests   int           `json:"requests"`
 	Publishes  int           `json:"snsPublishes"`
-	QueryTime  time.Duration `json:"queryTime"`
-	RunTime    time.Duration `json:"runTime"`
+	QueryTime  time.Duration `json:"-"`
+	RunTime    time.Duration `json:"-"`
+	QueryMs    float64       `json:"dueQueryMs"`
+	RunMs      float64       `json:"runMs"`
 	ReadPerDue float64       `json:"readPerDue"`
+	used       meterSnapshot
 }
 
 // BenchmarkReminderScale fills one table with future bookings (10,000, then
@@ -102,8 +105,8 @@ func BenchmarkReminderScale(b *testing.B) {
 			b.Fatalf("%d bookings: %d reminders sent, want %d", size, sum.Sent, dueInWindow)
 		}
 		res := scaleResult{Run: "remind-24h", Bookings: size + dueInWindow*(2*i+1), Due: sum.Due, Done: sum.Sent, ItemsRead: scan.ItemsRead,
-			MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: sum.Sent, QueryTime: qt, RunTime: rt,
-			ReadPerDue: float64(scan.ItemsRead) / float64(sum.Due)}
+			MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: used.Other["sns:Publish"], QueryTime: qt, RunTime: rt,
+			ReadPerDue: float64(scan.ItemsRead) / float64(sum.Due), used: used}
 		results = append(results, res)
 		perReminder = res
 
@@ -132,10 +135,11 @@ func BenchmarkReminderScale(b *testing.B) {
 			b.Fatalf("%d bookings: %d due by query, %d by the run, %d expired, want %d", size, len(edues), esum.Due, esum.Expired, pending)
 		}
 		results = append(results, scaleResult{Run: "expire-pending", Bookings: res.Bookings + pending, Due: esum.Due, Done: esum.Expired,
-			ItemsRead: escan.ItemsRead, MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: esum.Expired,
-			QueryTime: qt, RunTime: rt, ReadPerDue: float64(escan.ItemsRead) / float64(esum.Due)})
+			ItemsRead: escan.ItemsRead, MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: used.Other["sns:Publish"],
+			QueryTime: qt, RunTime: rt, ReadPerDue: float64(escan.ItemsRead) / float64(esum.Due), used: used})
 	}
-	for _, r := range results {
+	for i, r := range results {
+		results[i].QueryMs, results[i].RunMs = ms(r.QueryTime), ms(r.RunTime)
 		b.Logf("%-14s %7d bookings: %d due, %d done, %d index items read (%.2f×), %d items read in all, %d written, %d requests; due query %s, whole run %s",
 			r.Run, r.Bookings, r.Due, r.Done, r.ItemsRead, r.ReadPerDue, r.MeterRead, r.Written, r.Requests, r.QueryTime.Round(time.Microsecond), r.RunTime.Round(time.Millisecond))
 		if r.ReadPerDue > 1.1 {
@@ -151,22 +155,18 @@ func BenchmarkReminderScale(b *testing.B) {
 	report.add("costPerReminder", reminderCost(perReminder))
 }
 
-// reminderCost prices one reminder sent, from the measured run: its share
-// of the run's DynamoDB requests and items (the journal entry and the
-// marker's delete are one transaction per booking), one SNS publish per
-// message, and the scheduled Lambda's invocations (remind-24h every 5
-// minutes whether or not anything is due) left out as a fixed monthly cost
-// of about $0.01.
+// reminderCost prices one reminder sent from the measured run: its share of
+// the run's DynamoDB requests and items (a journal entry and the marker's
+// delete in one transaction a booking), its SNS publish, and the run's one
+// Lambda invocation billed for the run's time here (the emulator's time, so
+// an overestimate). The schedule's empty runs (every 5 minutes) are a fixed
+// cost of cents a month and left out.
 func reminderCost(r scaleResult) map[string]any {
 	n := float64(r.Done)
-	perMillion := (float64(r.Written)*2*prices.DynamoWRUPerMillion + float64(r.MeterRead)*prices.DynamoRRUPerMillion +
-		float64(r.Publishes)*prices.SNSPerMillion) / n
-	// Lambda time: the run's time on this machine is the emulator's; bill
-	// a 256 MB function for 20 ms a reminder as an estimate.
-	perMillion += 1e6 * 0.25 * 0.020 * prices.LambdaArmPerGBSecond
 	return map[string]any{"reminders": r.Done, "requestsPerReminder": float64(r.Requests) / n,
 		"itemsReadPerReminder": float64(r.MeterRead) / n, "itemsWrittenPerReminder": float64(r.Written) / n,
-		"snsPublishesPerReminder": float64(r.Publishes) / n, "costPerMillionUSD": perMillion}
+		"snsPublishesPerReminder": float64(r.used.Other["sns:Publish"]) / n,
+		"costPerMillionUSD":       costPerMillion(r.used, billing{lambdaLatency: r.RunTime}) / n}
 }
 
 // scalePending books dueInWindow pending bookings whose documents deadline

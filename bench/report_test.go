@@ -1,12 +1,12 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -108,11 +108,7 @@ func table(v any) string {
 	if len(rows) == 0 {
 		return "(none)\n"
 	}
-	var cols []string
-	for k := range rows[0] {
-		cols = append(cols, k)
-	}
-	sort.Strings(cols)
+	cols := keyOrder(js)
 	var b strings.Builder
 	b.WriteString("| " + strings.Join(cols, " | ") + " |\n|" + strings.Repeat("---|", len(cols)) + "\n")
 	for _, row := range rows {
@@ -139,4 +135,47 @@ func cell(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// keyOrder returns the keys of the first object in js (an object or an
+// array of objects) in the order they were written, so that columns follow
+// the struct's fields rather than the alphabet.
+func keyOrder(js []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(js))
+	var keys []string
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				depth++
+			default:
+				depth--
+				if depth <= 1 && len(keys) > 0 && t == '}' {
+					return keys
+				}
+			}
+		case string:
+			// A key of the first object: objects are at depth 1 (one
+			// record) or 2 (a list of records); values that are strings
+			// are skipped by reading past them below.
+			if depth == 1 && js[0] == '{' || depth == 2 && js[0] == '[' {
+				keys = append(keys, t)
+				if err := skipValue(dec); err != nil {
+					return keys
+				}
+			}
+		}
+	}
+}
+
+// skipValue reads past the next value, however nested.
+func skipValue(dec *json.Decoder) error {
+	var v json.RawMessage
+	return dec.Decode(&v)
 }
