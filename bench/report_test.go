@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zapis/zapis/bench/coldstart"
 )
 
 // benchReport gathers what every benchmark of one run measured, and is
@@ -39,6 +42,10 @@ func TestMain(m *testing.M) {
 	report.Started = time.Now().UTC()
 	report.Machine = machine()
 	code := m.Run()
+	if err := addColdStarts(os.Getenv("ZAPIS_COLDSTART_REPORT")); err != nil {
+		fmt.Fprintln(os.Stderr, "cold starts:", err)
+		code = 1
+	}
 	if len(report.Sections) > 0 {
 		if err := report.write(); err != nil {
 			fmt.Fprintln(os.Stderr, "write report:", err)
@@ -178,4 +185,40 @@ func keyOrder(js []byte) []string {
 func skipValue(dec *json.Decoder) error {
 	var v json.RawMessage
 	return dec.Decode(&v)
+}
+
+// addColdStarts folds the cold-start run `make bench` does just before
+// (bench/coldstart, its own package because it builds binaries) into the
+// report, one row per function after the bare aws-lambda-go baseline.
+func addColdStarts(path string) error {
+	if path == "" || len(report.Sections) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var cs coldstart.Report
+	if err := json.Unmarshal(data, &cs); err != nil {
+		return err
+	}
+	type row struct {
+		Function   string  `json:"function"`
+		MedianMs   float64 `json:"medianMs"`
+		InitMs     float64 `json:"initMedianMs"`
+		InitMainMs float64 `json:"initInMainMs"`
+		InitWork   string  `json:"initWork"`
+		ShippedMiB float64 `json:"arm64MiB"`
+		Status     string  `json:"firstStatus"`
+	}
+	mib := func(n int64) float64 { return math.Round(float64(n)/(1<<20)*10) / 10 }
+	var rows []row
+	for _, r := range append([]coldstart.Result{cs.Baseline}, cs.Functions...) {
+		rows = append(rows, row{Function: r.Function, MedianMs: ms(r.Median), InitMs: ms(r.InitMedian), InitMainMs: ms(r.InitMainMedian),
+			InitWork: strings.Join(r.InitBuilt, ", "), ShippedMiB: mib(r.ShippedBytes), Status: r.FirstStatus})
+	}
+	report.add("coldStarts", map[string]any{"startsPerFunction": cs.Starts, "loadAverage": cs.Machine.LoadAvg,
+		"wallSeconds": math.Round(cs.WallTime.Seconds())})
+	report.add("coldStarts/functions", rows)
+	return nil
 }
