@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/zapis/zapis/shared/awsconf"
 	"github.com/zapis/zapis/shared/config"
 	"github.com/zapis/zapis/shared/logging"
@@ -46,11 +48,21 @@ func New(ctx context.Context, cfg config.API) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	d := Deps{
-		Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName),
-		Log:   logging.New(logOutput, cfg.LogLevel),
+	d, built, err := Build(awsCfg, cfg, logging.New(logOutput, cfg.LogLevel))
+	if err != nil {
+		return Deps{}, err
 	}
-	built := []string{"sdk config", "dynamodb client"}
+	d.Log.InfoContext(ctx, "init", slog.Any("built", append([]string{"sdk config"}, built...)),
+		slog.Float64("initMs", float64(time.Since(began).Microseconds())/1000))
+	return d, nil
+}
+
+// Build makes the parts cfg asks for from an SDK configuration already
+// loaded, logging to log, and names what it built. The local runner calls
+// it with its own configuration and logger; functions go through New.
+func Build(awsCfg aws.Config, cfg config.API, log *slog.Logger) (Deps, []string, error) {
+	d := Deps{Store: store.New(awsconf.DynamoDB(awsCfg), cfg.TableName), Log: log}
+	built := []string{"dynamodb client"}
 	if cfg.DocumentsBucket != "" {
 		d.Objects = objects.Bucket{Client: awsconf.S3(awsCfg), Name: cfg.DocumentsBucket}
 		built = append(built, "s3 client")
@@ -62,8 +74,9 @@ func New(ctx context.Context, cfg config.API) (Deps, error) {
 		d.Confirmations = queue.Confirmations{Sender: queue.Sender{Client: sqsc, URL: cfg.ConfirmationQueueURL}}
 	}
 	if len(cfg.TicketKey) > 0 {
+		var err error
 		if d.Signer, err = ticket.NewSigner(cfg.TicketKey); err != nil {
-			return Deps{}, err
+			return Deps{}, nil, err
 		}
 		built = append(built, "ticket signer")
 	}
@@ -71,6 +84,5 @@ func New(ctx context.Context, cfg config.API) (Deps, error) {
 		d.Notifier = &notifier.Notifier{Store: d.Store, SNS: awsconf.SNS(awsCfg), TopicARN: cfg.NotificationsTopicARN, Log: d.Log, Now: time.Now}
 		built = append(built, "sns client")
 	}
-	d.Log.InfoContext(ctx, "init", slog.Any("built", built), slog.Float64("initMs", float64(time.Since(began).Microseconds())/1000))
-	return d, nil
+	return d, built, nil
 }

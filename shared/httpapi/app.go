@@ -16,19 +16,24 @@ func NewApp(ctx context.Context, cfg config.API) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	return AppFrom(d), nil
+}
+
+// AppFrom makes an App of built dependencies.
+func AppFrom(d deps.Deps) *App {
 	app := &App{
 		Store: d.Store, Log: d.Log, Now: time.Now,
 		Objects: d.Objects, Signer: d.Signer, Notifier: d.Notifier,
 	}
 	// The interfaces stay nil for what the function was not configured
 	// with, so their handlers skip the step rather than call a dead queue.
-	if cfg.DocumentCheckQueueURL != "" {
+	if d.DocumentChecks.URL != "" {
 		app.DocumentChecks = d.DocumentChecks
 	}
-	if cfg.ConfirmationQueueURL != "" {
+	if d.Confirmations.URL != "" {
 		app.Confirmations = d.Confirmations
 	}
-	return app, nil
+	return app
 }
 
 // MustApp is NewApp for thin mains: it reads the environment, requiring

@@ -15,10 +15,15 @@ func NewWorker(ctx context.Context, cfg config.API) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	return WorkerFrom(d), nil
+}
+
+// WorkerFrom makes a worker of built dependencies.
+func WorkerFrom(d deps.Deps) *Worker {
 	return &Worker{
 		Store: d.Store, Objects: d.Objects, Confirmations: d.Confirmations, Signer: d.Signer,
 		Notifier: d.Notifier, Log: d.Log, Now: time.Now,
-	}, nil
+	}
 }
 
 // MustWorker is NewWorker for thin mains: it reads the environment,

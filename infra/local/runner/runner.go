@@ -24,14 +24,11 @@ import (
 	"github.com/zapis/zapis/infra/provision"
 	"github.com/zapis/zapis/infra/template"
 	"github.com/zapis/zapis/shared/awsconf"
+	"github.com/zapis/zapis/shared/config"
+	"github.com/zapis/zapis/shared/deps"
 	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/logging"
-	"github.com/zapis/zapis/shared/notifier"
-	"github.com/zapis/zapis/shared/objects"
 	"github.com/zapis/zapis/shared/pipeline"
-	"github.com/zapis/zapis/shared/queue"
-	"github.com/zapis/zapis/shared/store"
-	"github.com/zapis/zapis/shared/ticket"
 )
 
 // Config says how to run.
@@ -148,30 +145,23 @@ func (rn *Runner) start(ctx context.Context) error {
 	if !ok {
 		return errors.New("template has no DocumentsBucket")
 	}
-	signer, err := ticket.NewSigner(ticketKey(rn.key))
-	if err != nil {
-		return err
-	}
-	st := store.New(awsconf.DynamoDB(awsCfg), table)
-	rn.sqs = awsconf.SQS(awsCfg)
-	objs := objects.Bucket{Client: awsconf.S3(awsCfg), Name: bucket}
-	confirmations := queue.Confirmations{Sender: queue.Sender{Client: rn.sqs, URL: rn.res.QueueURLs["ConfirmationQueue"]}}
-	rn.app = &httpapi.App{
-		Store:          st,
-		Log:            rn.log,
-		Now:            rn.now,
-		Confirmations:  confirmations,
-		DocumentChecks: queue.DocumentChecks{Sender: queue.Sender{Client: rn.sqs, URL: rn.res.QueueURLs["DocumentCheckQueue"]}},
-		Objects:        objs,
-		Signer:         signer,
-	}
 	topic, ok := rn.res.TopicARNs["NotificationsTopic"]
 	if !ok {
 		return errors.New("template has no NotificationsTopic")
 	}
-	notif := &notifier.Notifier{Store: st, SNS: awsconf.SNS(awsCfg), TopicARN: topic, Log: rn.log, Now: rn.now}
-	rn.app.Notifier = notif
-	rn.worker = &pipeline.Worker{Store: st, Objects: objs, Confirmations: confirmations, Signer: signer, Notifier: notif, Log: rn.log, Now: rn.now}
+	// The same parts a deployed function builds (shared/deps), configured
+	// with everything, logging to the runner's logger.
+	d, _, err := deps.Build(awsCfg, config.API{
+		TableName: table, DocumentsBucket: bucket, TicketKey: ticketKey(rn.key), NotificationsTopicARN: topic,
+		DocumentCheckQueueURL: rn.res.QueueURLs["DocumentCheckQueue"], ConfirmationQueueURL: rn.res.QueueURLs["ConfirmationQueue"],
+	}, rn.log)
+	if err != nil {
+		return err
+	}
+	rn.sqs = d.Confirmations.Client
+	d.Notifier.Now = rn.now
+	rn.app, rn.worker = httpapi.AppFrom(d), pipeline.WorkerFrom(d)
+	rn.app.Now, rn.worker.Now = rn.now, rn.now
 	rn.routes, err = bindRoutes(tpl.Functions(), rn.app, Handlers)
 	if err != nil {
 		return err
