@@ -130,7 +130,7 @@ func BenchmarkReminderScale(b *testing.B) {
 		// its mandatory document and past its deadline at the run's
 		// instant, which is 12 h after the reminder run so neither run
 		// sees the other's markers.
-		progress("scale %d: remind-24h took %s; expire-pending run", size, rt.Round(time.Millisecond))
+		progress("scale %d: remind-24h: %d due, %d index items read, %d requests, %s; expire-pending run", size, res.Due, res.ItemsRead, res.Requests, rt.Round(time.Millisecond))
 		exp := at.Add(12 * time.Hour)
 		pending := scalePending(b, ctx, st, fmt.Sprint(i), exp)
 		q0 = time.Now()
@@ -153,6 +153,7 @@ func BenchmarkReminderScale(b *testing.B) {
 		results = append(results, scaleResult{Run: "expire-pending", Bookings: res.Bookings + pending, Due: esum.Due, Done: esum.Expired,
 			ItemsRead: escan.ItemsRead, MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: used.Other["sns:Publish"],
 			QueryTime: qt, RunTime: rt, ReadPerDue: float64(escan.ItemsRead) / float64(esum.Due), used: used})
+		progress("scale %d: expire-pending: %d due, %d index items read, %d requests, %s", size, esum.Due, escan.ItemsRead, used.Requests, rt.Round(time.Millisecond))
 	}
 	for i, r := range results {
 		results[i].QueryMs, results[i].RunMs = ms(r.QueryTime), ms(r.RunTime)
