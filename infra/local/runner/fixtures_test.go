@@ -286,9 +286,11 @@ func newCitizens(t *testing.T, s stack, n int) []citizen {
 // ---------------------------------------------------------------- HTTP
 
 // burstClient keeps enough idle connections for hundreds of concurrent
-// requests to one host, so that a burst does not churn sockets.
+// requests to one host, so that a burst does not churn sockets. Its timeout
+// outlasts the runners' (5 min on the race tests' moto), so that a slow
+// answer is the runner's to give, not cut off here.
 var burstClient = &http.Client{
-	Timeout: 2 * time.Minute,
+	Timeout: 6 * time.Minute,
 	Transport: &http.Transport{
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 1024,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/zapis/zapis/infra/emulators"
 )
@@ -35,7 +36,12 @@ func run(m *testing.M) int {
 	// Three days of seed slots: both emulators copy the whole table around
 	// every transaction (minidyn to roll back, moto likewise), so a small
 	// table keeps the race tests quick. `make run` seeds 14 days.
-	base := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", Seed: true, SeedDays: 3, Log: quiet}
+	// Timeout: under -race on a busy 2-core machine a 200-request burst
+	// queues behind the emulator's global lock for longer than a
+	// function's 30 s (seen in CI: 60 × 503 in a race round while another
+	// job held a core); the tests check what is written, not the
+	// emulator's speed.
+	base := Config{Addr: "127.0.0.1:0", TemplatePath: "../../../template.yaml", Seed: true, SeedDays: 3, Log: quiet, Timeout: 3 * time.Minute}
 
 	emb, err := Start(ctx, base)
 	if err != nil {

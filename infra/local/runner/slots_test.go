@@ -653,7 +653,7 @@ func TestCreateSlots(t *testing.T) {
 		if s.name == "moto" {
 			// moto deep-copies the whole table once per transaction item
 			// (thousands of seeded slots), so 100 items outlast the
-			// runner's 30 s timeout there; the embedded engine proves 100.
+			// tests' function timeout there; the embedded engine proves 100.
 			most = 10
 		}
 		for i := range hundred {
