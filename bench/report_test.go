@@ -131,8 +131,11 @@ func table(v any) string {
 func cell(v any) string {
 	switch x := v.(type) {
 	case float64:
-		if x == float64(int64(x)) {
+		switch {
+		case x == float64(int64(x)):
 			return fmt.Sprint(int64(x))
+		case math.Abs(x) >= 100:
+			return fmt.Sprintf("%.0f", x)
 		}
 		return fmt.Sprintf("%.3g", x)
 	case map[string]any, []any:
