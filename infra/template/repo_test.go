@@ -809,3 +809,102 @@ func TestCfnLint(t *testing.T) {
 		t.Errorf("cfn-lint exited %d:\n%s", exit.ExitCode(), out)
 	}
 }
+
+// TestAlarms: every dead-letter queue has a depth alarm (> 0), the API its
+// 5xx-rate alarm, Lambda its throttles and errors alarms, and publish
+// failures theirs on the application-wide metric shared/metrics writes;
+// every alarm notifies AlarmTopic.
+func TestAlarms(t *testing.T) {
+	t.Parallel()
+	tpl, _ := loadRepo(t)
+	alarms := tpl.Definitions("AWS::CloudWatch::Alarm")
+	if len(alarms) == 0 {
+		t.Fatal("no alarms")
+	}
+	for _, a := range alarms {
+		acts, _ := a.Properties["AlarmActions"].([]any)
+		if len(acts) != 1 || !reflect.DeepEqual(acts[0], map[string]any{"Ref": "AlarmTopic"}) {
+			t.Errorf("%s: AlarmActions %v, want [!Ref AlarmTopic]", a.LogicalID, a.Properties["AlarmActions"])
+		}
+	}
+	// watched reports whether an alarm watches metric of namespace with
+	// dims and a comparison over threshold.
+	watched := func(namespace, metric string, dims []any, cmp string, threshold float64) bool {
+		for _, a := range alarms {
+			p := a.Properties
+			if p["Namespace"] == namespace && p["MetricName"] == metric && reflect.DeepEqual(p["Dimensions"], any(dims)) &&
+				p["ComparisonOperator"] == cmp && fmt.Sprint(p["Threshold"]) == fmt.Sprint(threshold) {
+				return true
+			}
+		}
+		return false
+	}
+	// Every queue's dead-letter target.
+	var dlqs []string
+	for _, q := range tpl.Definitions("AWS::SQS::Queue") {
+		rp, ok := q.Properties["RedrivePolicy"].(map[string]any)
+		if !ok {
+			continue
+		}
+		target, _ := rp["deadLetterTargetArn"].(map[string]any)["Fn::GetAtt"].([]any)
+		if len(target) != 2 {
+			t.Errorf("%s: deadLetterTargetArn is not !GetAtt <DLQ>.Arn: %v", q.LogicalID, rp["deadLetterTargetArn"])
+			continue
+		}
+		dlqs = append(dlqs, target[0].(string))
+	}
+	if len(dlqs) < 5 {
+		t.Errorf("dead-letter queues %v: want one per worker and channel queue (5)", dlqs)
+	}
+	for _, dlq := range dlqs {
+		dims := []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{dlq, "QueueName"}}}}
+		if !watched("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims, "GreaterThanThreshold", 0) {
+			t.Errorf("no alarm on %s depth > 0", dlq)
+		}
+	}
+	for _, m := range []struct{ namespace, metric, cmp string }{
+		{"AWS/Lambda", "Throttles", "GreaterThanThreshold"},
+		{"AWS/Lambda", "Errors", "GreaterThanThreshold"},
+		{"Zapis", "PublishFailures", "GreaterThanThreshold"},
+	} {
+		found := false
+		for _, a := range alarms {
+			p := a.Properties
+			if p["Namespace"] == m.namespace && p["MetricName"] == m.metric && p["ComparisonOperator"] == m.cmp {
+				found = true
+				if p["Dimensions"] != nil {
+					t.Errorf("%s watches %s/%s of %v only, want the whole application", a.LogicalID, m.namespace, m.metric, p["Dimensions"])
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no alarm on %s/%s", m.namespace, m.metric)
+		}
+	}
+	// The 5xx rate: metric math over the API's 5xx and Count.
+	rate := false
+	for _, a := range alarms {
+		ms, _ := a.Properties["Metrics"].([]any)
+		var names []string
+		expr := ""
+		for _, m := range ms {
+			mm, _ := m.(map[string]any)
+			if st, ok := mm["MetricStat"].(map[string]any); ok {
+				metric, _ := st["Metric"].(map[string]any)
+				if metric["Namespace"] == "AWS/ApiGateway" {
+					names = append(names, fmt.Sprint(metric["MetricName"]))
+				}
+			}
+			if e, ok := mm["Expression"].(string); ok {
+				expr = e
+			}
+		}
+		sort.Strings(names)
+		if reflect.DeepEqual(names, []string{"5xx", "Count"}) && strings.Contains(expr, "errors / requests") {
+			rate = true
+		}
+	}
+	if !rate {
+		t.Error("no alarm on the API's 5xx rate (metric math of 5xx over Count)")
+	}
+}

@@ -65,7 +65,9 @@ type metric struct {
 	Unit string `json:"Unit"`
 }
 
-// Count records n occurrences of name, dimensioned by function.
+// Count records n occurrences of name twice over: by function, and (the
+// empty dimension set) for the whole application, which is what the alarms
+// watch: a publish failure in any function counts.
 func Count(name string, n int) {
 	if n <= 0 {
 		return
@@ -76,7 +78,7 @@ func Count(name string, n int) {
 		Namespace  string     `json:"Namespace"`
 		Dimensions [][]string `json:"Dimensions"`
 		Metrics    []metric   `json:"Metrics"`
-	}{Namespace, [][]string{{"Function"}}, []metric{{name, "Count"}}})
+	}{Namespace, [][]string{{"Function"}, {}}, []metric{{name, "Count"}}})
 	function := fn
 	if function == "" {
 		function = "local"

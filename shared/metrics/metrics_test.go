@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -32,7 +33,8 @@ func TestCountWritesEMF(t *testing.T) {
 		t.Fatal(err)
 	}
 	cw := got.AWS.CloudWatchMetrics
-	if got.AWS.Timestamp == 0 || len(cw) != 1 || cw[0].Namespace != Namespace || cw[0].Dimensions[0][0] != "Function" ||
+	if got.AWS.Timestamp == 0 || len(cw) != 1 || cw[0].Namespace != Namespace ||
+		!reflect.DeepEqual(cw[0].Dimensions, [][]string{{"Function"}, {}}) ||
 		cw[0].Metrics[0].Name != BookingsCreated || cw[0].Metrics[0].Unit != "Count" || got.BookingsCreated != 2 || got.Function == "" {
 		t.Fatalf("EMF line %s", lines[0])
 	}
