@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -58,14 +59,26 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 	}
 	cmd.WaitDelay = 2 * time.Second // don't hang on output pipes a stray child keeps open
 	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("emulators: start moto_server: %w", err)
-	}
 	m := &Moto{cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{}), output: out}
+	started := make(chan error, 1)
 	go func() {
+		// The parent-death signal fires when the thread that forked exits,
+		// not the process (go.dev/issue/27505): keep this goroutine on that
+		// thread until moto exits, or the runtime may retire the thread and
+		// kill moto mid-run (seen: a benchmark's moto gone after 12 min).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		_ = cmd.Wait()
 		close(m.exited)
 	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("emulators: start moto_server: %w", err)
+	}
 
 	if err := m.waitReady(ctx); err != nil {
 		_ = m.Close()
