@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,7 @@ type Moto struct {
 	output *tailBuffer
 
 	closeOnce sync.Once
+	closing   atomic.Bool // Close was called: an exit is expected
 }
 
 // StartMoto starts moto_server on a free loopback port and waits until it
@@ -73,7 +75,12 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 			return
 		}
 		started <- nil
-		_ = cmd.Wait()
+		err := cmd.Wait()
+		if !m.closing.Load() {
+			// Nobody asked it to stop: say why, or every later call
+			// fails with only "connection refused".
+			fmt.Fprintf(os.Stderr, "emulators: moto_server exited unexpectedly (%v); its last output:\n%s\n", err, out)
+		}
 		close(m.exited)
 	}()
 	if err := <-started; err != nil {
@@ -148,6 +155,7 @@ func (m *Moto) Reset() error {
 // Close stops the server and every process it started.
 func (m *Moto) Close() error {
 	m.closeOnce.Do(func() {
+		m.closing.Store(true)
 		terminateGroup(m.cmd, false)
 		select {
 		case <-m.exited:
