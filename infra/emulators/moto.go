@@ -66,8 +66,8 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 	go func() {
 		// The parent-death signal fires when the thread that forked exits,
 		// not the process (go.dev/issue/27505): keep this goroutine on that
-		// thread until moto exits, or the runtime may retire the thread and
-		// kill moto mid-run (seen: a benchmark's moto gone after 12 min).
+		// thread until moto exits, or a thread the runtime retires takes
+		// moto with it (TestMotoOutlivesStartingThread).
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		if err := cmd.Start(); err != nil {
