@@ -3,12 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	mrand "math/rand/v2"
 
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/store"

@@ -9,20 +9,18 @@ package runner
 // the table through them and its pollers process what gets queued.
 
 import (
-	"net"
-	"syscall"
-
 	"bytes"
 	"context"
 	"encoding/json"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/store"
