@@ -51,6 +51,28 @@ type scaleResult struct {
 	RunMs      float64       `json:"runMs"`
 	ReadPerDue float64       `json:"readPerDue"`
 	used       meterSnapshot
+	dueByQuery int // what DueBetween found before the run
+}
+
+// measureDueRun times the Query of kind's markers due in (from, at] alone,
+// then the scheduled run, counting at the meter what the run asked of AWS.
+func measureDueRun(b *testing.B, m *meter, st *store.Store, name string, kind domain.DueKind, from, at time.Time, run func() error) scaleResult {
+	b.Helper()
+	q0 := time.Now()
+	dues, scan, err := st.DueBetween(context.Background(), kind, from, at)
+	if err != nil {
+		b.Fatal(err)
+	}
+	qt := time.Since(q0)
+	before := m.snapshot()
+	r0 := time.Now()
+	if err := run(); err != nil {
+		b.Fatal(err)
+	}
+	rt := time.Since(r0)
+	used := m.snapshot().since(before)
+	return scaleResult{Run: name, ItemsRead: scan.ItemsRead, MeterRead: used.Read, Written: used.Written, Requests: used.Requests,
+		Publishes: used.Other["sns:Publish"], QueryTime: qt, RunTime: rt, used: used, dueByQuery: len(dues)}
 }
 
 // BenchmarkReminderScale fills one table with future bookings (10,000, then
@@ -99,29 +121,19 @@ func BenchmarkReminderScale(b *testing.B) {
 		b.Logf("loaded %d bookings (%d in the table) in %s", len(batch), total+dueInWindow*(2*i+1), time.Since(loadStart).Round(time.Second))
 		progress("scale %d: loaded in %s; remind-24h run", size, time.Since(loadStart).Round(time.Second))
 
-		q0 := time.Now()
-		dues, scan, err := st.DueBetween(ctx, domain.DueRemind24h, at.Add(-pipeline.RemindLookback), at)
-		if err != nil {
-			b.Fatal(err)
-		}
-		qt := time.Since(q0)
-		before := m.snapshot()
-		r0 := time.Now()
-		sum, err := w.Remind24h(ctx, events.EventBridgeEvent{Time: at})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rt := time.Since(r0)
-		used := m.snapshot().since(before)
-		if len(dues) != dueInWindow || sum.Due != dueInWindow {
-			b.Fatalf("%d bookings: %d due by query, %d by the run, want %d", size, len(dues), sum.Due, dueInWindow)
+		var sum pipeline.ReminderSummary
+		res := measureDueRun(b, m, st, "remind-24h", domain.DueRemind24h, at.Add(-pipeline.RemindLookback), at, func() (err error) {
+			sum, err = w.Remind24h(ctx, events.EventBridgeEvent{Time: at})
+			return err
+		})
+		if res.dueByQuery != dueInWindow || sum.Due != dueInWindow {
+			b.Fatalf("%d bookings: %d due by query, %d by the run, want %d", size, res.dueByQuery, sum.Due, dueInWindow)
 		}
 		if sum.Sent != dueInWindow { // no profile: push only, one message each
 			b.Fatalf("%d bookings: %d reminders sent, want %d", size, sum.Sent, dueInWindow)
 		}
-		res := scaleResult{Run: "remind-24h", Bookings: size + dueInWindow*(2*i+1), Due: sum.Due, Done: sum.Sent, ItemsRead: scan.ItemsRead,
-			MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: used.Other["sns:Publish"], QueryTime: qt, RunTime: rt,
-			ReadPerDue: float64(scan.ItemsRead) / float64(sum.Due), used: used}
+		res.Bookings, res.Due, res.Done = size+dueInWindow*(2*i+1), sum.Due, sum.Sent
+		res.ReadPerDue = float64(res.ItemsRead) / float64(sum.Due)
 		results = append(results, res)
 		perReminder = res
 
@@ -130,30 +142,21 @@ func BenchmarkReminderScale(b *testing.B) {
 		// its mandatory document and past its deadline at the run's
 		// instant, which is 12 h after the reminder run so neither run
 		// sees the other's markers.
-		progress("scale %d: remind-24h: %d due, %d index items read, %d requests, %s; expire-pending run", size, res.Due, res.ItemsRead, res.Requests, rt.Round(time.Millisecond))
+		progress("scale %d: remind-24h: %d due, %d index items read, %d requests, %s; expire-pending run", size, res.Due, res.ItemsRead, res.Requests, res.RunTime.Round(time.Millisecond))
 		exp := at.Add(12 * time.Hour)
 		pending := scalePending(b, ctx, st, fmt.Sprint(i), exp)
-		q0 = time.Now()
-		edues, escan, err := st.DueBetween(ctx, domain.DueExpire, exp.Add(-pipeline.ExpireLookback), exp)
-		if err != nil {
-			b.Fatal(err)
+		var esum pipeline.ExpirySummary
+		eres := measureDueRun(b, m, st, "expire-pending", domain.DueExpire, exp.Add(-pipeline.ExpireLookback), exp, func() (err error) {
+			esum, err = w.ExpirePending(ctx, events.EventBridgeEvent{Time: exp})
+			return err
+		})
+		if eres.dueByQuery != pending || esum.Due != pending || esum.Expired != pending {
+			b.Fatalf("%d bookings: %d due by query, %d by the run, %d expired, want %d", size, eres.dueByQuery, esum.Due, esum.Expired, pending)
 		}
-		qt = time.Since(q0)
-		before = m.snapshot()
-		r0 = time.Now()
-		esum, err := w.ExpirePending(ctx, events.EventBridgeEvent{Time: exp})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rt = time.Since(r0)
-		used = m.snapshot().since(before)
-		if len(edues) != pending || esum.Due != pending || esum.Expired != pending {
-			b.Fatalf("%d bookings: %d due by query, %d by the run, %d expired, want %d", size, len(edues), esum.Due, esum.Expired, pending)
-		}
-		results = append(results, scaleResult{Run: "expire-pending", Bookings: res.Bookings + pending, Due: esum.Due, Done: esum.Expired,
-			ItemsRead: escan.ItemsRead, MeterRead: used.Read, Written: used.Written, Requests: used.Requests, Publishes: used.Other["sns:Publish"],
-			QueryTime: qt, RunTime: rt, ReadPerDue: float64(escan.ItemsRead) / float64(esum.Due), used: used})
-		progress("scale %d: expire-pending: %d due, %d index items read, %d requests, %s", size, esum.Due, escan.ItemsRead, used.Requests, rt.Round(time.Millisecond))
+		eres.Bookings, eres.Due, eres.Done = res.Bookings+pending, esum.Due, esum.Expired
+		eres.ReadPerDue = float64(eres.ItemsRead) / float64(esum.Due)
+		results = append(results, eres)
+		progress("scale %d: expire-pending: %d due, %d index items read, %d requests, %s", size, eres.Due, eres.ItemsRead, eres.Requests, eres.RunTime.Round(time.Millisecond))
 	}
 	for i, r := range results {
 		results[i].QueryMs, results[i].RunMs = ms(r.QueryTime), ms(r.RunTime)
@@ -182,7 +185,7 @@ func reminderCost(r scaleResult) map[string]any {
 	n := float64(r.Done)
 	return map[string]any{"reminders": r.Done, "requestsPerReminder": float64(r.Requests) / n,
 		"itemsReadPerReminder": float64(r.MeterRead) / n, "itemsWrittenPerReminder": float64(r.Written) / n,
-		"snsPublishesPerReminder": float64(r.used.Other["sns:Publish"]) / n,
+		"snsPublishesPerReminder": float64(r.Publishes) / n,
 		"costPerMillionUSD":       costPerMillion(r.used, billing{lambdaLatency: r.RunTime}) / n}
 }
 
