@@ -100,11 +100,29 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 // concurrent transactions can undo each other's writes (and deepcopy crashes
 // with 500s). DynamoDB's transactions are atomic; serialising the requests
 // gives moto that property while connections are still accepted in parallel.
+//
+// It also stops moto tracking DynamoDB model instances. BaseModel.__new__
+// appends every instance to a class list (for moto's dashboard), and
+// deepcopy goes through __new__, so each transaction's rollback snapshot of
+// the table was kept for ever: a contention run grew moto by a table copy per
+// losing client until the kernel killed it (TestMotoKeepsNoTableCopies).
 const serializedMoto = `
 import sys, threading
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 app = DomainDispatcherApplication(create_backend_app)
+try:
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models import dynamo_type, table
+    class Untracked(list):
+        def append(self, _):
+            pass
+    for mod in (dynamo_type, table):
+        for v in list(vars(mod).values()):
+            if isinstance(v, type) and issubclass(v, BaseModel):
+                v.instances_tracked = Untracked()
+except ImportError as e:
+    print("zapis: moto keeps every DynamoDB model instance:", e, file=sys.stderr)
 lock = threading.Lock()
 def serialized(environ, start_response):
     with lock:
