@@ -3,12 +3,12 @@ package httpapi
 import (
 	"bytes"
 	"fmt"
-	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/zapis/zapis/shared/backoff"
 	"github.com/zapis/zapis/shared/domain"
 	"github.com/zapis/zapis/shared/store"
 )
@@ -103,7 +103,9 @@ func SubmitDocument(a *App) http.Handler {
 		// version too, so a submit may lose a few races in a row.
 		for attempt := range submitAttempts {
 			if attempt > 0 {
-				time.Sleep(time.Duration(mrand.Int64N(int64(20*time.Millisecond) << min(attempt, 4))))
+				if err := backoff.Wait(ctx, 20*time.Millisecond, attempt, 4); err != nil {
+					return err
+				}
 			}
 			b, err := a.ownBooking(ctx, p, id)
 			if err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/zapis/zapis/shared/backoff"
 	"github.com/zapis/zapis/shared/domain"
 )
 
@@ -177,11 +177,8 @@ func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInp
 		if codes == nil || !hasConflict(codes) || !onlyConflicts(codes) {
 			return codes, err
 		}
-		backoff := time.Duration(mrand.Int64N(int64(10*time.Millisecond) << attempt))
-		select {
-		case <-ctx.Done():
-			return codes, ctx.Err()
-		case <-time.After(backoff):
+		if err := backoff.Wait(ctx, 10*time.Millisecond, attempt, transactRetries); err != nil {
+			return codes, err
 		}
 	}
 	return nil, fmt.Errorf("%w: %w: %w", errConflicted, domain.ErrUnavailable, err)
