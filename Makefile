@@ -57,7 +57,7 @@ $(eval $(call lambda,ListNotificationsFunction,list-notifications))
 $(eval $(call lambda,Remind24hFunction,remind-24h))
 $(eval $(call lambda,Remind1hFunction,remind-1h))
 
-.PHONY: help run test lint build bench fuzz
+.PHONY: help run test lint build bench bench-engine fuzz
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -69,8 +69,13 @@ help: ## list the targets
 run: ## start the local stack (API on embedded emulators, demo catalog) on $ADDR
 	$(GO) run ./infra/local
 
-test: ## go test -race ./..., then cfn-lint on template.yaml when installed
+test: ## go test -race ./..., the store suite on the benchmarks' engine, then cfn-lint
 	$(GO) test -race -count=1 -timeout 30m ./...
+	@# The patch still applies, and the engine make bench measures passes
+	@# the store and emulator suites like the others.
+	$(MAKE) --no-print-directory bench-engine
+	$(GO) test -tags minidynpatch -modfile=$(BENCH_MOD)/go.mod -count=1 ./shared/store/ ./infra/emulators/
+	$(GO) vet -tags minidynpatch -modfile=$(BENCH_MOD)/go.mod ./bench/
 	@if command -v cfn-lint >/dev/null 2>&1; then \
 		echo "cfn-lint template.yaml"; cfn-lint template.yaml; \
 	else \
@@ -98,11 +103,25 @@ build: ## build every function into .aws-sam-local/<LogicalId>/bootstrap and che
 
 # The cold starts run first and write their JSON; the second package folds
 # it into the one report (bench/out/report.{json,md}) with everything else.
+# The benchmarks build against minidyn with bench/minidyn/minidyn.patch
+# (through -modfile; make run and make test keep the stock module): stock
+# minidyn re-sorts a table's keys on every insert and copies whole tables
+# around every transaction, so a 100,000-booking table does not load.
 BENCH_OUT := $(CURDIR)/bench/out
-bench: ## run every benchmark once; the report goes to bench/out/report.{json,md}
-	@mkdir -p $(BENCH_OUT)
+BENCH_MOD := $(BENCH_OUT)/mod
+MINIDYN := github.com/truora/minidyn@$(shell $(GO) list -m -f '{{.Version}}' github.com/truora/minidyn)
+bench: bench-engine ## run every benchmark once; the report goes to bench/out/report.{json,md}
 	ZAPIS_COLDSTART_OUT=$(BENCH_OUT)/coldstart.json $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/coldstart/
-	ZAPIS_COLDSTART_REPORT=$(BENCH_OUT)/coldstart.json $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 2h ./bench/
+	ZAPIS_COLDSTART_REPORT=$(BENCH_OUT)/coldstart.json $(GO) test -tags minidynpatch -modfile=$(BENCH_MOD)/go.mod -run '^$$' -bench . -benchtime 1x -timeout 3h ./bench/
+
+bench-engine: ## patched minidyn for the benchmarks, in bench/out/mod
+	@rm -rf $(BENCH_MOD) && mkdir -p $(BENCH_MOD)
+	@src="$$($(GO) mod download -json $(MINIDYN) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	test -d "$$src" || { echo "bench-engine: $(MINIDYN) not downloaded" >&2; exit 1; }; \
+	cp -r "$$src" $(BENCH_MOD)/minidyn && chmod -R u+w $(BENCH_MOD)/minidyn
+	patch -s -p1 -d $(BENCH_MOD)/minidyn < bench/minidyn/minidyn.patch
+	cp go.mod go.sum $(BENCH_MOD)/
+	echo 'replace github.com/truora/minidyn => $(BENCH_MOD)/minidyn' >> $(BENCH_MOD)/go.mod
 
 # Each fuzz target runs alone for FUZZTIME (go test fuzzes one target of one
 # package at a time); a failure is reported at the end, after the others ran.

@@ -69,7 +69,20 @@ func machine() map[string]string {
 		first, _, _ := strings.Cut(string(b), "\n")
 		m["memory"] = strings.Join(strings.Fields(strings.TrimPrefix(first, "MemTotal:")), " ")
 	}
+	m["embeddedDynamoDB"] = engine()
 	return m
+}
+
+// patchedEngine reports whether this binary embeds the minidyn make bench
+// patches (bench/minidyn/minidyn.patch, built with -tags minidynpatch).
+func patchedEngine() bool { return minidynPatch != "" }
+
+// engine names the embedded DynamoDB this binary was built with.
+func engine() string {
+	if patchedEngine() {
+		return "minidyn v0.8.2 + " + minidynPatch
+	}
+	return "minidyn (stock)"
 }
 
 func (r *benchReport) write() error {
@@ -88,8 +101,8 @@ func (r *benchReport) write() error {
 		return err
 	}
 	var md strings.Builder
-	fmt.Fprintf(&md, "# Zapis benchmark report\n\n%s, %s CPUs (%s), %s, %s; started %s.\n",
-		r.Machine["cpu"], r.Machine["cpus"], r.Machine["arch"], r.Machine["memory"], r.Machine["go"], r.Started.Format(time.RFC3339))
+	fmt.Fprintf(&md, "# Zapis benchmark report\n\n%s, %s CPUs (%s), %s, %s; embedded DynamoDB: %s; started %s.\n",
+		r.Machine["cpu"], r.Machine["cpus"], r.Machine["arch"], r.Machine["memory"], r.Machine["go"], r.Machine["embeddedDynamoDB"], r.Started.Format(time.RFC3339))
 	for _, name := range r.order {
 		fmt.Fprintf(&md, "\n## %s\n\n%s", name, table(r.Sections[name]))
 	}
