@@ -109,7 +109,9 @@ build: ## build every function into .aws-sam-local/<LogicalId>/bootstrap and che
 # around every transaction, so a 100,000-booking table does not load.
 BENCH_OUT := $(CURDIR)/bench/out
 BENCH_MOD := $(BENCH_OUT)/mod
-MINIDYN := github.com/truora/minidyn@$(shell $(GO) list -m -f '{{.Version}}' github.com/truora/minidyn)
+# Recursive (=): asked of go only when bench-engine runs, not on every make
+# (sam build calls make once per function).
+MINIDYN = github.com/truora/minidyn@$(shell $(GO) list -m -f '{{.Version}}' github.com/truora/minidyn)
 bench: bench-engine ## run every benchmark once; the report goes to bench/out/report.{json,md}
 	ZAPIS_COLDSTART_OUT=$(BENCH_OUT)/coldstart.json $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/coldstart/
 	ZAPIS_COLDSTART_REPORT=$(BENCH_OUT)/coldstart.json $(GO) test -tags minidynpatch -modfile=$(BENCH_MOD)/go.mod -run '^$$' -bench . -benchtime 1x -timeout 3h ./bench/

@@ -181,7 +181,7 @@ func BenchmarkReminderScale(b *testing.B) {
 	}
 	b.ReportMetric(big.ReadPerDue, "read/due")
 	b.ReportMetric(float64(big.QueryTime)/float64(small.QueryTime), "query-big/small")
-	b.ReportMetric(float64(big.RunTime)/float64(small.RunTime), "run-big/small")
+	b.ReportMetric(growth, "run-big/small")
 	report.add("dueScale", results)
 	report.add("costPerReminder", reminderCost(perReminder))
 }
