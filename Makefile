@@ -70,6 +70,7 @@ run: ## start the local stack (API on embedded emulators, demo catalog) on $ADDR
 	$(GO) run ./infra/local
 
 test: ## go test -race ./..., the store suite on the benchmarks' engine, then cfn-lint
+	$(GO) mod tidy -diff
 	$(GO) test -race -count=1 -timeout 30m ./...
 	@# The patch still applies, and the engine make bench measures passes
 	@# the store and emulator suites like the others.
@@ -82,7 +83,9 @@ test: ## go test -race ./..., the store suite on the benchmarks' engine, then cf
 		echo "cfn-lint not installed: template not linted (pip install cfn-lint)"; \
 	fi
 
-lint: ## go vet, gofmt and staticcheck
+lint: ## go mod tidy -diff, go vet, gofmt and staticcheck
+	@# A direct dependency marked indirect (or a stale go.sum) fails here.
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	@bad="$$(gofmt -l .)"; if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
