@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -52,14 +53,33 @@ func principal(ctx context.Context) (Principal, error) {
 }
 
 // ParseGroups reads the groups claim. API Gateway flattens a JSON array
-// claim into "[a b]"; a comma-separated or bare value is accepted too.
+// claim into "[a b]" (Cognito group names hold no whitespace, so a space is
+// the only separator); a JSON array or one bare name is accepted too. Only
+// the exact names of Zapis's groups count: a group named "citizen,admin" or
+// `"admin"` is someone else's group and grants nothing.
 func ParseGroups(s string) []string {
 	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "[")
-	s = strings.TrimSuffix(s, "]")
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '"' })
-	return slices.Compact(slices.Sorted(slices.Values(fields)))
+	var names []string
+	if err := json.Unmarshal([]byte(s), &names); err != nil {
+		if inner, ok := strings.CutPrefix(s, "["); ok {
+			s, ok = strings.CutSuffix(inner, "]")
+			if !ok {
+				return nil
+			}
+		}
+		names = strings.Fields(s)
+	}
+	var out []string
+	for _, n := range names {
+		if slices.Contains(knownGroups, n) {
+			out = append(out, n)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out)))
 }
+
+// knownGroups are the groups that mean something to Zapis.
+var knownGroups = []string{GroupCitizen, GroupOperator, GroupAdmin}
 
 // FormatGroups renders groups the way API Gateway passes them to a function.
 func FormatGroups(groups []string) string { return "[" + strings.Join(groups, " ") + "]" }
