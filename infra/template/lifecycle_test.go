@@ -34,3 +34,27 @@ func TestObjectsExpire(t *testing.T) {
 		}
 	}
 }
+
+// TestLogGroupsHaveRetention checks that every function logs to a log group
+// the stack declares with a retention, and so does the API's access log.
+func TestLogGroupsHaveRetention(t *testing.T) {
+	t.Parallel()
+	tpl, _ := loadRepo(t)
+	retained := func(id string) bool {
+		d, ok := tpl.Definition(id)
+		return ok && d.Type == "AWS::Logs::LogGroup" && d.Properties["RetentionInDays"] != nil
+	}
+	fns := tpl.Definitions("AWS::Serverless::Function")
+	if len(fns) == 0 {
+		t.Fatal("no functions")
+	}
+	for _, fn := range fns {
+		ref, _ := mapOf(mapOf(fn.Properties["LoggingConfig"])["LogGroup"])["Ref"].(string)
+		if !retained(ref) {
+			t.Errorf("%s: LoggingConfig.LogGroup %q is not a log group with a retention", fn.LogicalID, ref)
+		}
+	}
+	if !retained("HttpApiAccessLogs") {
+		t.Error("the access log has no retention")
+	}
+}
