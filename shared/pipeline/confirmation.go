@@ -14,7 +14,7 @@ import (
 	"github.com/zapis/zapis/shared/notify"
 	"github.com/zapis/zapis/shared/queue"
 	"github.com/zapis/zapis/shared/store"
-	"github.com/zapis/zapis/shared/ticket"
+	ticket "github.com/zapis/zapis/shared/ticket/pdf"
 )
 
 // Confirm is the confirmation worker: it renders the booking's ticket (PDF

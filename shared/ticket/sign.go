@@ -1,3 +1,6 @@
+// Package ticket signs and verifies the QR content of booking tickets
+// (HMAC-SHA256). It has no rendering: shared/ticket/pdf draws the PDF, so
+// the check-in function verifies without linking fpdf, fonts or QR.
 package ticket
 
 import (
@@ -40,6 +43,10 @@ var ErrBadSignature = errors.New("ticket: bad signature")
 type Signer struct {
 	key []byte
 }
+
+// HasKey reports whether s was made by NewSigner (the zero Signer signs
+// nothing a verifier would accept).
+func (s Signer) HasKey() bool { return len(s.key) > 0 }
 
 // NewSigner returns a Signer for key, which must be at least MinKeyLen bytes.
 func NewSigner(key []byte) (Signer, error) {

@@ -1,6 +1,8 @@
-package ticket
+package ticketpdf
 
 import (
+	"github.com/zapis/zapis/shared/ticket"
+
 	"bytes"
 	"image"
 	"image/png"
@@ -189,7 +191,7 @@ func TestRenderRejects(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Render(sampleTicket(), Signer{}); err == nil {
+	if _, err := Render(sampleTicket(), ticket.Signer{}); err == nil {
 		t.Error("Render with the zero Signer: want error")
 	}
 }
@@ -212,7 +214,7 @@ func decodeQR(t *testing.T, img image.Image) string {
 func TestQRImageDecodes(t *testing.T) {
 	t.Parallel()
 	s := testSigner(t)
-	want := Payload{Code: "ABCD2345", BookingID: "bk-mfrggzdfmztwq2lk", Start: testStart}
+	want := ticket.Payload{Code: "ABCD2345", BookingID: "bk-mfrggzdfmztwq2lk", Start: testStart}
 	img, err := QRImage(s.Sign(want))
 	if err != nil {
 		t.Fatal(err)
@@ -248,8 +250,19 @@ func TestRenderQRScans(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify(QR from page): %v", err)
 	}
-	want := Payload{Code: tk.Code, BookingID: tk.BookingID, Start: tk.Start}
+	want := ticket.Payload{Code: tk.Code, BookingID: tk.BookingID, Start: tk.Start}
 	if got != want {
 		t.Errorf("QR on page carries %+v, want %+v", got, want)
 	}
+}
+
+var testStart = time.Date(2026, 11, 22, 21, 30, 0, 0, time.UTC)
+
+func testSigner(t testing.TB) ticket.Signer {
+	t.Helper()
+	s, err := ticket.NewSigner([]byte("test-key-for-zapis-tickets-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,9 +1,9 @@
-// Package ticket makes the booking confirmation («талон»): a one-page A4 PDF
+// Package ticketpdf renders the booking confirmation («талон»): a one-page A4 PDF
 // with the visit's details, the booking code and a QR code whose content is
 // signed, so the institution can check a ticket offline with the key alone.
 //
 // It has no AWS imports; the confirmation worker stores what Render returns.
-package ticket
+package ticketpdf
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/zapis/zapis/shared/domain"
+	"github.com/zapis/zapis/shared/ticket"
 )
 
 // Ticket is what the PDF shows.
@@ -46,7 +47,7 @@ const (
 
 // validate checks t and returns the institution's zone.
 func (t Ticket) validate() (*time.Location, error) {
-	if err := (Payload{Code: t.Code, BookingID: t.BookingID, Start: t.Start}).Validate(); err != nil {
+	if err := (ticket.Payload{Code: t.Code, BookingID: t.BookingID, Start: t.Start}).Validate(); err != nil {
 		return nil, err
 	}
 	if !t.End.After(t.Start) {
@@ -112,15 +113,15 @@ var valueSizes = []float64{12, 10.5, 9}
 // Render builds the one-page A4 PDF for t, with a QR code that s signed.
 // The same t and key always give the same bytes, so a redelivered
 // confirmation message overwrites the stored PDF with an identical one.
-func Render(t Ticket, s Signer) ([]byte, error) {
+func Render(t Ticket, s ticket.Signer) ([]byte, error) {
 	loc, err := t.validate()
 	if err != nil {
 		return nil, err
 	}
-	if len(s.key) == 0 {
+	if !s.HasKey() {
 		return nil, errors.New("ticket: signer has no key (use NewSigner)")
 	}
-	qr, err := qrPNG(s.Sign(Payload{Code: t.Code, BookingID: t.BookingID, Start: t.Start}))
+	qr, err := qrPNG(s.Sign(ticket.Payload{Code: t.Code, BookingID: t.BookingID, Start: t.Start}))
 	if err != nil {
 		return nil, err
 	}
