@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zapis/zapis/shared/httpapi"
 	"github.com/zapis/zapis/shared/pipeline"
 )
 
@@ -28,7 +29,7 @@ func TestObjectsExpire(t *testing.T) {
 		}
 		return false
 	}
-	for _, key := range []string{pipeline.TicketKey("bk-1", "slot-1"), "documents/bk-1/doc-1"} {
+	for _, key := range []string{pipeline.TicketKey("bk-1", "slot-1"), httpapi.DocumentKey("bk-1", "doc-1")} {
 		if !expires(key) {
 			t.Errorf("no enabled expiration rule covers %s", key)
 		}

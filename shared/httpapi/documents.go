@@ -63,7 +63,7 @@ func UploadDocument(a *App) http.Handler {
 			ContentType: domain.NormalizeContentType(req.ContentType), Size: req.Size,
 			Status: domain.DocIssued, CreatedAt: now,
 		}
-		d.ObjectKey = "documents/" + b.ID + "/" + d.ID
+		d.ObjectKey = DocumentKey(b.ID, d.ID)
 		up, err := a.Objects.PresignUpload(ctx, d.ObjectKey, d.ContentType, d.Size, now)
 		if err != nil {
 			return err
@@ -185,4 +185,10 @@ func GetConfirmation(a *App) http.Handler {
 		_, err = bytes.NewReader(pdf).WriteTo(w)
 		return err
 	})
+}
+
+// DocumentKey is where an uploaded document is stored; the bucket's
+// lifecycle rule expires the prefix.
+func DocumentKey(bookingID, documentID string) string {
+	return "documents/" + bookingID + "/" + documentID
 }
